@@ -1,0 +1,49 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+
+/** Thrown at start-up when a required setting is missing or malformed. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Reads a required environment variable once, failing with a message that names it. */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigurationError(`environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+/** Reads an optional environment variable; empty counts as unset. */
+export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Default table name for local runs and the CLIs. */
+export const DEFAULT_TABLE_NAME = 'event-counts';
+
+/** Where the local tools find DynamoDB. */
+export interface DynamoDbTarget {
+  /** A DynamoDB Local URL, or undefined for AWS's regional endpoint. */
+  endpoint?: string;
+  region?: string;
+}
+
+/**
+ * Creates a DynamoDB client. With an endpoint (DynamoDB Local) it uses fixed dummy credentials,
+ * since DynamoDB Local accepts any key made of letters and digits; otherwise the default AWS
+ * credential chain and region apply.
+ */
+export function createDynamoDbClient({ endpoint, region }: DynamoDbTarget): DynamoDBClient {
+  if (endpoint === undefined) return new DynamoDBClient(region === undefined ? {} : { region });
+  const config: DynamoDBClientConfig = {
+    endpoint,
+    region: region ?? 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  return new DynamoDBClient(config);
+}

@@ -1,0 +1,97 @@
+/** Milliseconds in one clock hour. */
+export const HOUR_MS = 3_600_000;
+
+/** Milliseconds in one UTC day. */
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Earliest instant the service stores or answers for: 1970-01-01T00:00:00Z. */
+export const MIN_TIME_MS = 0;
+
+/** First instant after the latest one the service accepts: 10000-01-01T00:00:00Z (keys are 4-digit years). */
+export const MAX_TIME_MS = Date.UTC(10000, 0, 1);
+
+// Date, then optionally a time with optional seconds and 0-9 fraction digits, then an optional offset.
+const TIMESTAMP_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+const FRACTION_SCALE = [1, 100, 10, 1];
+
+/** Example shown in error messages so a caller can correct a rejected timestamp. */
+export const TIMESTAMP_EXAMPLE = '2021-03-01T04:00:00Z';
+
+/** Why a timestamp was rejected, in words that fit after "expected ...". */
+export class InvalidTimestampError extends Error {
+  constructor(
+    readonly value: string,
+    readonly reason: string,
+  ) {
+    super(`${reason}: ${JSON.stringify(value)}`);
+    this.name = 'InvalidTimestampError';
+  }
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Parses an ISO-8601 / RFC 3339 timestamp (or the CSV's `2021-03-01 00:03:21.74+00`) to epoch
+ * milliseconds. Accepts `T` or a space, `Z`, `±HH:MM`, `±HHMM`, `±HH`, 0-9 fraction digits (cut to
+ * the millisecond, never rounded up into the next bucket), no offset meaning UTC, and a bare date
+ * meaning midnight UTC.
+ *
+ * @throws InvalidTimestampError when the text is not such a timestamp or lies outside 1970-9999.
+ */
+export function parseTimestamp(text: string): number {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (match === null) {
+    throw new InvalidTimestampError(text, 'not an ISO-8601 timestamp');
+  }
+  const [, y, mo, d, h, mi, s, fraction, zulu, sign, offH, offM] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = h === undefined ? 0 : Number(h);
+  const minute = mi === undefined ? 0 : Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    throw new InvalidTimestampError(text, 'no such calendar date');
+  }
+  if (hour > 23 || minute > 59 || second > 59) {
+    throw new InvalidTimestampError(text, 'no such time of day');
+  }
+  let millis = 0;
+  if (fraction !== undefined) {
+    const digits = fraction.length > 3 ? fraction.slice(0, 3) : fraction;
+    millis = Number(digits) * (FRACTION_SCALE[digits.length] ?? 1);
+  }
+  let offsetMinutes = 0;
+  if (zulu === undefined && sign !== undefined) {
+    const offsetHours = Number(offH);
+    const offsetMins = offM === undefined ? 0 : Number(offM);
+    if (offsetHours > 23 || offsetMins > 59) {
+      throw new InvalidTimestampError(text, 'no such UTC offset');
+    }
+    offsetMinutes = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  }
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  if (epochMs < MIN_TIME_MS || epochMs >= MAX_TIME_MS) {
+    throw new InvalidTimestampError(text, 'outside 1970-01-01 to 9999-12-31 UTC');
+  }
+  return epochMs;
+}
+
+/** Start of the UTC clock hour that contains `epochMs`. */
+export function hourStart(epochMs: number): number {
+  return Math.floor(epochMs / HOUR_MS) * HOUR_MS;
+}
+
+/** Start of the UTC day that contains `epochMs`. */
+export function dayStart(epochMs: number): number {
+  return Math.floor(epochMs / DAY_MS) * DAY_MS;
+}
+
+/** Formats epoch milliseconds as `2021-03-01T04:00:00.000Z`. */
+export function formatTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** The handler signature the local server calls: the Lambda's router, fed API Gateway events. */
+export type ApiEventHandler = (
+  event: APIGatewayProxyEventV2,
+  requestId: string,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * Turns a Node HTTP request into an API Gateway HTTP API payload-2.0 event, as API Gateway (or
+ * `sam local start-api`) would: raw path, decoded query parameters with repeats joined by commas.
+ */
+export function toApiGatewayEvent(request: IncomingMessage, requestId: string): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const method = request.method ?? 'GET';
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: url.search === '' ? undefined : query,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+async function respond(handler: ApiEventHandler, request: IncomingMessage, response: ServerResponse) {
+  const requestId = randomUUID();
+  let result: APIGatewayProxyStructuredResultV2;
+  try {
+    result = await handler(toApiGatewayEvent(request, requestId), requestId);
+  } catch {
+    result = { statusCode: 500, body: JSON.stringify({ error: { code: 'internal_error', request_id: requestId } }) };
+  }
+  const body = result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+  response.writeHead(result.statusCode ?? 200, { ...result.headers, 'x-request-id': requestId });
+  response.end(body);
+}
+
+/** An HTTP server that runs every request through `handler`, the local stand-in for API Gateway. */
+export function createLocalServer(handler: ApiEventHandler): Server {
+  return createServer((request, response) => {
+    // Drain any request body: the API has none, and an unread body would stall keep-alive.
+    request.resume();
+    request.on('end', () => void respond(handler, request, response));
+  });
+}

@@ -1,0 +1,96 @@
+import { createReadStream } from 'node:fs';
+import type { Server } from 'node:net';
+import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
+import { createCounterStore } from '../core/counter-store';
+import { formatSummary } from '../loader/summary';
+import { loadEvents } from '../loader/load-events';
+import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { localLambdaContext } from './lambda-context';
+import { createLocalServer } from './server';
+
+const HELP = `Usage: npm start
+
+Starts DynamoDB Local (kept under .dynamodb/), loads data/events.csv exactly once, and serves the
+API on http://localhost:$PORT. Stop with Ctrl-C.
+
+Environment:
+  PORT               HTTP port (default 3000)
+  DYNAMODB_ENDPOINT  use this DynamoDB instead of starting DynamoDB Local
+  DYNAMODB_PORT      port for the DynamoDB Local it starts (default 8000)
+  TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
+  DATA_FILE          CSV to load at start (default data/events.csv)`;
+
+function portFromEnv(name: string, fallback: number): number {
+  const text = optionalEnv(name);
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number from 1 to 65535; received ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
+  const port = portFromEnv('PORT', 3000);
+  const tableName = optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
+  const dataFile = optionalEnv('DATA_FILE') ?? 'data/events.csv';
+  let dynamo: RunningDynamoDbLocal | undefined;
+  let server: Server | undefined;
+  const shutdown = async (signal: string) => {
+    console.log(`\n${signal}: stopping`);
+    server?.close();
+    await dynamo?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    let endpoint = optionalEnv('DYNAMODB_ENDPOINT');
+    if (endpoint === undefined) {
+      const dynamoPort = portFromEnv('DYNAMODB_PORT', 8000);
+      console.log(`Starting DynamoDB Local on port ${dynamoPort} (data in .dynamodb/) ...`);
+      dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir: '.dynamodb' });
+      endpoint = dynamo.endpoint;
+    }
+    const store = createCounterStore({ client: createDynamoDbClient({ endpoint }), tableName });
+    await store.ensureTable();
+    console.log(`Loading ${dataFile} into table ${tableName} at ${endpoint} ...`);
+    const summary = await loadEvents({ store, input: createReadStream(dataFile), source: dataFile });
+    console.log(formatSummary(summary));
+
+    // The very handler that runs in Lambda, configured through the same environment variables.
+    process.env.TABLE_NAME = tableName;
+    process.env.DYNAMODB_ENDPOINT = endpoint;
+    const { handler } = await import('../lambda/api-handler');
+    server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
+    await listen(server, port);
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    await dynamo?.stop();
+    process.exit(1);
+  }
+  const base = `http://localhost:${port}`;
+  console.log(`
+event-counts is serving at ${base}
+
+Try:
+  curl '${base}/v1/customers/b4f9279a0196e40632e947dd1a88e857/event_counts?starting_at=2021-03-01T04:00:00Z&ending_before=2021-03-01T06:30:00Z'
+  curl '${base}/v1/customers/b4f9279a0196e40632e947dd1a88e857/total_events'
+  npm run query -- b4f9279a0196e40632e947dd1a88e857 --starting-at 2021-03-01 --ending-before 2021-03-02
+
+Stop with Ctrl-C.`);
+}
+
+void main();
