@@ -113,7 +113,10 @@ export function planChunks(loadId: string, hours: readonly HourAggregate[]): Wri
   for (const { customerId, hour, offsets } of sorted) {
     if (offsets.length === 0) continue;
     for (let part = 0; part * MAX_OFFSETS_PER_INDEX_ITEM < offsets.length; part++) {
-      const slice = offsets.subarray(part * MAX_OFFSETS_PER_INDEX_ITEM, (part + 1) * MAX_OFFSETS_PER_INDEX_ITEM);
+      const slice = offsets.subarray(
+        part * MAX_OFFSETS_PER_INDEX_ITEM,
+        (part + 1) * MAX_OFFSETS_PER_INDEX_ITEM,
+      );
       flushIfFull(slice.byteLength + 256);
       current.indexParts.push({ customerId, hour, part, offsets: slice });
       bytes += slice.byteLength + 256;
@@ -159,7 +162,11 @@ export type ChunkOutcome = { status: 'applied'; itemsWritten: number } | { statu
  * The only module that talks to DynamoDB: queries counters and time indexes, applies load chunks
  * exactly once, and creates the table for local runs.
  */
-export function createCounterStore({ client, tableName, retryPolicy = DEFAULT_RETRY_POLICY }: CounterStoreOptions) {
+export function createCounterStore({
+  client,
+  tableName,
+  retryPolicy = DEFAULT_RETRY_POLICY,
+}: CounterStoreOptions) {
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -180,7 +187,11 @@ export function createCounterStore({ client, tableName, retryPolicy = DEFAULT_RE
     tableName,
 
     /** Hourly counters of one customer for the hours `firstHour` to `lastHour` inclusive, keyed by hour start. */
-    async queryHourCounts(customerId: string, firstHour: number, lastHour: number): Promise<Map<number, number>> {
+    async queryHourCounts(
+      customerId: string,
+      firstHour: number,
+      lastHour: number,
+    ): Promise<Map<number, number>> {
       const items = await queryAll({
         TableName: tableName,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
@@ -200,7 +211,12 @@ export function createCounterStore({ client, tableName, retryPolicy = DEFAULT_RE
     },
 
     /** Number of events of one customer in `[hour + fromOffset, hour + toOffset)`, from the hour's time index. */
-    async countEventsInHour(customerId: string, hour: number, fromOffset: number, toOffset: number): Promise<number> {
+    async countEventsInHour(
+      customerId: string,
+      hour: number,
+      fromOffset: number,
+      toOffset: number,
+    ): Promise<number> {
       const items = await queryAll({
         TableName: tableName,
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
@@ -276,7 +292,9 @@ export function createCounterStore({ client, tableName, retryPolicy = DEFAULT_RE
     /** The DONE record of a load, or undefined when the load has not completed. */
     async getLoad(loadId: string): Promise<LoadRecord | undefined> {
       const result = await withRetries(() =>
-        documentClient.send(new GetCommand({ TableName: tableName, Key: { [PK]: loadPk(loadId), [SK]: 'DONE' } })),
+        documentClient.send(
+          new GetCommand({ TableName: tableName, Key: { [PK]: loadPk(loadId), [SK]: 'DONE' } }),
+        ),
       );
       if (result.Item === undefined) return undefined;
       const { pk: _pk, sk: _sk, ...record } = result.Item;
@@ -287,7 +305,10 @@ export function createCounterStore({ client, tableName, retryPolicy = DEFAULT_RE
     async completeLoad(record: LoadRecord): Promise<void> {
       await withRetries(() =>
         documentClient.send(
-          new PutCommand({ TableName: tableName, Item: { [PK]: loadPk(record.loadId), [SK]: 'DONE', ...record } }),
+          new PutCommand({
+            TableName: tableName,
+            Item: { [PK]: loadPk(record.loadId), [SK]: 'DONE', ...record },
+          }),
         ),
       );
     },
@@ -350,6 +371,7 @@ const RETRYABLE_CANCELLATION_CODES = new Set([
 function isRetryableCancellation(error: unknown): boolean {
   const codes = cancellationCodes(error);
   return (
-    codes[0] !== 'ConditionalCheckFailed' && codes.some((code) => RETRYABLE_CANCELLATION_CODES.has(code ?? ''))
+    codes[0] !== 'ConditionalCheckFailed' &&
+    codes.some((code) => RETRYABLE_CANCELLATION_CODES.has(code ?? ''))
   );
 }

@@ -21,7 +21,10 @@ const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(val
 /** Checks a customer id received from a caller. */
 export function parseCustomerIdParameter(value: unknown, parameter = 'customer_id'): string {
   if (typeof value !== 'string' || !isCustomerId(value)) {
-    throw new InvalidParameterError(parameter, `${parameter} must be ${CUSTOMER_ID_RULE}; received ${show(value)}`);
+    throw new InvalidParameterError(
+      parameter,
+      `${parameter} must be ${CUSTOMER_ID_RULE}; received ${show(value)}`,
+    );
   }
   return value;
 }
@@ -81,8 +84,10 @@ export function parseTotalEventsInput(params: {
   endingBefore: unknown;
 }): TotalEventsInput {
   const customerId = parseCustomerIdParameter(params.customerId);
-  const start = params.startingAt === undefined ? undefined : parseTimeParameter('starting_at', params.startingAt);
-  const end = params.endingBefore === undefined ? undefined : parseTimeParameter('ending_before', params.endingBefore);
+  const start =
+    params.startingAt === undefined ? undefined : parseTimeParameter('starting_at', params.startingAt);
+  const end =
+    params.endingBefore === undefined ? undefined : parseTimeParameter('ending_before', params.endingBefore);
   if (start !== undefined && end !== undefined) checkOrder(start, end);
   return { customerId, start, end };
 }

@@ -10,7 +10,11 @@ export interface RetryPolicy {
   now?: () => number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxElapsedMs: 120_000, baseDelayMs: 50, maxDelayMs: 5_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxElapsedMs: 120_000,
+  baseDelayMs: 50,
+  maxDelayMs: 5_000,
+};
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -24,7 +28,14 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeout',
 ]);
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** True for throttling, 5xx, conflicts and connection failures: errors worth another try. */
 export function isRetryableError(error: unknown): boolean {

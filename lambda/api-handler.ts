@@ -12,6 +12,9 @@ const router = createRouter(
 );
 
 /** API Gateway HTTP API (payload format 2.0) entry point. */
-export function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+export function handler(
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
   return router(event, context.awsRequestId);
 }

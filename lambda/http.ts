@@ -26,7 +26,11 @@ export function jsonResponse(
 }
 
 /** Writes one structured JSON log line (CloudWatch parses it; locally it goes to stderr). */
-export function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+export function log(
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
   const line = JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields });
   if (level === 'info') console.log(line);
   else console.error(line);
@@ -43,9 +47,14 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
     });
   }
   if (error instanceof HttpError) {
-    return jsonResponse(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
+    return jsonResponse(
+      error.statusCode,
+      { error: { code: error.code, message: error.message } },
+      error.headers,
+    );
   }
-  const detail = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error;
+  const detail =
+    error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error;
   if (error instanceof StoreUnavailableError) {
     log('warn', 'store unavailable', { requestId, error: detail });
     return jsonResponse(

@@ -14,7 +14,10 @@ const CUSTOMER_ROUTE = /^\/v1\/customers\/([^/]+)\/([a-z_]+)$/;
 function rejectUnknownParameters(query: QueryParams, allowed: readonly string[]): void {
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name)) {
-      throw new InvalidParameterError(name, `unknown query parameter ${name}; expected only ${allowed.join(', ')}`);
+      throw new InvalidParameterError(
+        name,
+        `unknown query parameter ${name}; expected only ${allowed.join(', ')}`,
+      );
     }
   }
 }
@@ -23,7 +26,10 @@ function decodeCustomerId(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new InvalidParameterError('customer_id', `customer_id is not valid URL encoding; received ${segment}`);
+    throw new InvalidParameterError(
+      'customer_id',
+      `customer_id is not valid URL encoding; received ${segment}`,
+    );
   }
 }
 
@@ -75,7 +81,10 @@ function createRoutes(reader: CountReader): Record<string, Route> {
  */
 export function createRouter(reader: CountReader) {
   const routes = createRoutes(reader);
-  return async (event: APIGatewayProxyEventV2, requestId: string): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+    requestId: string,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
       const match = CUSTOMER_ROUTE.exec(event.rawPath);
       const route = match?.[2] === undefined ? undefined : routes[match[2]];
@@ -84,12 +93,17 @@ export function createRouter(reader: CountReader) {
       }
       const method = event.requestContext.http.method;
       if (method !== 'GET') {
-        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, { allow: 'GET' });
+        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, {
+          allow: 'GET',
+        });
       }
       const body = await route(decodeCustomerId(match[1]), event.queryStringParameters ?? {});
       return jsonResponse(200, body);
     } catch (error) {
-      return errorResponse(isRetryableError(error) ? new StoreUnavailableError('DynamoDB', { cause: error }) : error, requestId);
+      return errorResponse(
+        isRetryableError(error) ? new StoreUnavailableError('DynamoDB', { cause: error }) : error,
+        requestId,
+      );
     }
   };
 }

@@ -38,7 +38,9 @@ const OPTIONS = {
 } as const;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (error) {
@@ -52,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) {
-    console.error(`error: expected exactly one input file (or - for stdin), received ${positionals.length}\n\n${HELP}`);
+    console.error(
+      `error: expected exactly one input file (or - for stdin), received ${positionals.length}\n\n${HELP}`,
+    );
     return 2;
   }
   if (file !== '-' && !existsSync(file)) {

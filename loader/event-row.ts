@@ -19,7 +19,10 @@ const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slic
 
 /** True when the fields are the column names, i.e. the line is a header rather than an event. */
 export function isHeaderRow(fields: readonly unknown[]): boolean {
-  return fields.length === COLUMNS.length && COLUMNS.every((name, i) => String(fields[i]).trim().toLowerCase() === name);
+  return (
+    fields.length === COLUMNS.length &&
+    COLUMNS.every((name, i) => String(fields[i]).trim().toLowerCase() === name)
+  );
 }
 
 /**
@@ -28,9 +31,17 @@ export function isHeaderRow(fields: readonly unknown[]): boolean {
  */
 export function validateEventRow(fields: readonly unknown[]): RowResult {
   if (fields.length !== COLUMNS.length) {
-    return { ok: false, reason: `expected ${COLUMNS.length} fields (${COLUMNS.join(',')}), found ${fields.length}` };
+    return {
+      ok: false,
+      reason: `expected ${COLUMNS.length} fields (${COLUMNS.join(',')}), found ${fields.length}`,
+    };
   }
-  const [customerId, eventType, transactionId, timestamp] = fields.map(String) as [string, string, string, string];
+  const [customerId, eventType, transactionId, timestamp] = fields.map(String) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!isCustomerId(customerId)) {
     return { ok: false, reason: `customer_id ${show(customerId)} is invalid: expected ${CUSTOMER_ID_RULE}` };
   }

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { type CounterStore, type HourAggregate, planChunks } from '../core/counter-store';
-import { HourAggregator } from './hour-aggregator';
 import { isHeaderRow, validateEventRow } from './event-row';
+import { HourAggregator } from './hour-aggregator';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
 export interface RejectedRow {
@@ -79,9 +79,18 @@ async function* decompress(input: Readable): AsyncGenerator<Buffer> {
  * transaction_ids (a repeat with other content is a conflict) and aggregates the rest into
  * per-customer hourly time indexes. Every row ends up accepted, duplicate or rejected.
  */
-export async function readEvents(input: Readable, onReject: (row: RejectedRow) => void = () => {}): Promise<ReadResult> {
+export async function readEvents(
+  input: Readable,
+  onReject: (row: RejectedRow) => void = () => {},
+): Promise<ReadResult> {
   const hash = createHash('sha256');
-  const parser = parse({ relax_column_count: true, bom: true, skip_empty_lines: true, info: true, raw: true });
+  const parser = parse({
+    relax_column_count: true,
+    bom: true,
+    skip_empty_lines: true,
+    info: true,
+    raw: true,
+  });
   const bytes = Readable.from(decompress(input));
   bytes.on('data', (chunk: Buffer) => hash.update(chunk));
   bytes.on('error', (error) => parser.destroy(error));
@@ -157,7 +166,13 @@ async function writeChunks(store: CounterStore, loadId: string, hours: HourAggre
  * load, each transaction is guarded by a marker, so loading the same content again, or re-running
  * after a crash, never counts an event twice. A different file adds its events.
  */
-export async function loadEvents({ store, input, source, onReject, concurrency = 8 }: LoadOptions): Promise<LoadSummary> {
+export async function loadEvents({
+  store,
+  input,
+  source,
+  onReject,
+  concurrency = 8,
+}: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
   const read = await readEvents(input, onReject);
   const { hours, ...counts } = read;

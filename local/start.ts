@@ -2,21 +2,22 @@ import { createReadStream } from 'node:fs';
 import type { Server } from 'node:net';
 import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
-import { formatSummary } from '../loader/summary';
 import { loadEvents } from '../loader/load-events';
+import { formatSummary } from '../loader/summary';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
 import { createLocalServer } from './server';
 
 const HELP = `Usage: npm start
 
-Starts DynamoDB Local (kept under .dynamodb/), loads data/events.csv exactly once, and serves the
+Starts DynamoDB Local (data kept under .dynamodb/), loads data/events.csv exactly once, and serves the
 API on http://localhost:$PORT. Stop with Ctrl-C.
 
 Environment:
   PORT               HTTP port (default 3000)
   DYNAMODB_ENDPOINT  use this DynamoDB instead of starting DynamoDB Local
   DYNAMODB_PORT      port for the DynamoDB Local it starts (default 8000)
+  DYNAMODB_DATA_DIR  where that DynamoDB Local keeps its data (default .dynamodb)
   TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
   DATA_FILE          CSV to load at start (default data/events.csv)`;
 
@@ -60,8 +61,9 @@ async function main(): Promise<void> {
     let endpoint = optionalEnv('DYNAMODB_ENDPOINT');
     if (endpoint === undefined) {
       const dynamoPort = portFromEnv('DYNAMODB_PORT', 8000);
-      console.log(`Starting DynamoDB Local on port ${dynamoPort} (data in .dynamodb/) ...`);
-      dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir: '.dynamodb' });
+      const dataDir = optionalEnv('DYNAMODB_DATA_DIR') ?? '.dynamodb';
+      console.log(`Starting DynamoDB Local on port ${dynamoPort} (data in ${dataDir}/) ...`);
+      dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir });
       endpoint = dynamo.endpoint;
     }
     const store = createCounterStore({ client: createDynamoDbClient({ endpoint }), tableName });
