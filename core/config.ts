@@ -31,6 +31,10 @@ export interface DynamoDbTarget {
   /** A DynamoDB Local URL, or undefined for AWS's regional endpoint. */
   endpoint?: string;
   region?: string;
+  /** Attempts the AWS SDK makes per call (its default is 3); 1 leaves retrying to the caller. */
+  maxAttempts?: number;
+  /** Abandon a request that gets no response within this time (default: wait forever). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -38,9 +42,21 @@ export interface DynamoDbTarget {
  * since DynamoDB Local accepts any key made of letters and digits; otherwise the default AWS
  * credential chain and region apply.
  */
-export function createDynamoDbClient({ endpoint, region }: DynamoDbTarget): DynamoDBClient {
-  if (endpoint === undefined) return new DynamoDBClient(region === undefined ? {} : { region });
+export function createDynamoDbClient({
+  endpoint,
+  region,
+  maxAttempts,
+  requestTimeoutMs,
+}: DynamoDbTarget): DynamoDBClient {
+  const tuning: DynamoDBClientConfig = {
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(requestTimeoutMs === undefined ? {} : { requestHandler: { requestTimeout: requestTimeoutMs } }),
+  };
+  if (endpoint === undefined) {
+    return new DynamoDBClient(region === undefined ? tuning : { ...tuning, region });
+  }
   const config: DynamoDBClientConfig = {
+    ...tuning,
     endpoint,
     region: region ?? 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

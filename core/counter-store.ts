@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -23,10 +24,11 @@ import { DEFAULT_RETRY_POLICY, isRetryableError, type RetryPolicy, withRetries }
  *   pk = C#<customer_id>   sk = I#<yyyy-mm-ddThh>#<load_id>#<part> offsets, events time index fragment
  *   pk = L#<load_id>       sk = CHUNK#<nnnnnn>                    chunk marker (applied once)
  *   pk = L#<load_id>       sk = DONE                              load summary
+ *   pk = D#customers       sk = <customer_id>                     total, firstTimes, lastTimes  directory
  *
- * Customer partitions start with `C#` and internal ones with `L#`, so no customer id can collide
- * with an internal item; inside a customer partition counters (`H#`) and indexes (`I#`) sort apart,
- * so a BETWEEN on `H#` keys reads counters only.
+ * Customer partitions start with `C#` and internal ones with `L#` or `D#`, so no customer id can
+ * collide with an internal item; inside a customer partition counters (`H#`) and indexes (`I#`)
+ * sort apart, so a BETWEEN on `H#` keys reads counters only.
  */
 
 const PK = 'pk';
@@ -39,7 +41,9 @@ export const MAX_CHUNK_BYTES = 3_500_000;
 /** 96,000 offsets of 4 bytes keep an index fragment under the 400 KB item limit. */
 export const MAX_OFFSETS_PER_INDEX_ITEM = 96_000;
 /** Bumped if the chunk plan ever changes, so a resumed load never mixes two plans. */
-const CHUNK_PLAN_VERSION = 'v1';
+const CHUNK_PLAN_VERSION = 'v2';
+/** The one partition of the customer directory; `D#` sorts apart from `C#` and `L#` partitions. */
+const CUSTOMERS_PK = 'D#customers';
 
 /** The events of one customer in one clock hour, from one load. */
 export interface HourAggregate {
@@ -50,12 +54,38 @@ export interface HourAggregate {
   offsets: Uint32Array;
 }
 
+/** What one load adds to a customer's directory entry. */
+export interface CustomerTotals {
+  customerId: string;
+  events: number;
+  /** Epoch milliseconds of the customer's first and last event in this load. */
+  firstEventAt: number;
+  lastEventAt: number;
+}
+
 /** One transaction's worth of writes: applied completely, once, or not at all. */
 export interface WriteChunk {
   loadId: string;
   sequence: number;
   counters: { customerId: string; hour: number; count: number }[];
   indexParts: { customerId: string; hour: number; part: number; offsets: Uint32Array }[];
+  customers: CustomerTotals[];
+}
+
+/** A customer's entry in the directory: every load's events added up. */
+export interface CustomerSummary {
+  customerId: string;
+  /** Epoch milliseconds of the customer's first and last event over all loads. */
+  firstEventAt: number;
+  lastEventAt: number;
+  totalEvents: number;
+}
+
+/** One page of the customer directory, in customer id order. */
+export interface CustomerPage {
+  customers: CustomerSummary[];
+  /** The last customer id of this page when more follow; pass it as `after` for the next page. */
+  lastCustomerId?: string;
 }
 
 /** What the DONE item of a load records. */
@@ -68,10 +98,20 @@ export interface LoadRecord {
   chunks: number;
 }
 
+/** Which read of a range query a Query serves: the range's counters, or one hour's time index. */
+export type CounterRead =
+  | { read: 'counters'; customerId: string; firstHour: number; lastHour: number }
+  | { read: 'index'; customerId: string; hour: number };
+
+/** What one page of a read returned and cost, as DynamoDB reports it (`ReturnConsumedCapacity`). */
+export type ConsumedReadCapacity = CounterRead & { items: number; capacityUnits: number };
+
 export interface CounterStoreOptions {
   client: DynamoDBClient;
   tableName: string;
   retryPolicy?: RetryPolicy;
+  /** Called after every page of a counter or index read; asks DynamoDB for the capacity consumed. */
+  onConsumedCapacity?: (consumed: ConsumedReadCapacity) => void;
 }
 
 /** Formats an hour start as the 13-character key part `2021-03-01T04`. */
@@ -93,10 +133,12 @@ const chunkSk = (sequence: number) => `CHUNK#${CHUNK_PLAN_VERSION}#${String(sequ
  * Splits one load's hourly aggregates into transactions that respect DynamoDB's limits (100
  * actions including the marker, 4 MB, 400 KB per item). The plan depends only on the aggregates,
  * so a re-run of the same file produces the same chunks and finds the ones already applied.
+ * Counters and indexes come first; the load's customer directory updates follow in chunks of
+ * their own, one action per customer, so concurrent chunks never contend for a directory item.
  */
 export function planChunks(loadId: string, hours: readonly HourAggregate[]): WriteChunk[] {
   const chunks: WriteChunk[] = [];
-  let current: WriteChunk = { loadId, sequence: 0, counters: [], indexParts: [] };
+  let current: WriteChunk = { loadId, sequence: 0, counters: [], indexParts: [], customers: [] };
   let bytes = 0;
   const room = (itemBytes: number) =>
     1 + current.counters.length + current.indexParts.length < MAX_ACTIONS_PER_CHUNK &&
@@ -104,7 +146,7 @@ export function planChunks(loadId: string, hours: readonly HourAggregate[]): Wri
   const flushIfFull = (itemBytes: number) => {
     if (room(itemBytes)) return;
     chunks.push(current);
-    current = { loadId, sequence: chunks.length, counters: [], indexParts: [] };
+    current = { loadId, sequence: chunks.length, counters: [], indexParts: [], customers: [] };
     bytes = 0;
   };
   const sorted = [...hours].sort((a, b) =>
@@ -126,7 +168,36 @@ export function planChunks(loadId: string, hours: readonly HourAggregate[]): Wri
     bytes += 256;
   }
   if (current.counters.length + current.indexParts.length > 0) chunks.push(current);
+  const totals = customerTotals(sorted);
+  for (let i = 0; i < totals.length; i += MAX_ACTIONS_PER_CHUNK - 1) {
+    chunks.push({
+      loadId,
+      sequence: chunks.length,
+      counters: [],
+      indexParts: [],
+      customers: totals.slice(i, i + MAX_ACTIONS_PER_CHUNK - 1),
+    });
+  }
   return chunks;
+}
+
+/** Events, first and last event time per customer, from aggregates sorted by customer and hour. */
+function customerTotals(sorted: readonly HourAggregate[]): CustomerTotals[] {
+  const totals: CustomerTotals[] = [];
+  let last: CustomerTotals | undefined;
+  for (const { customerId, hour, offsets } of sorted) {
+    if (offsets.length === 0) continue;
+    const first = hour + (offsets[0] as number);
+    const final = hour + (offsets[offsets.length - 1] as number);
+    if (last?.customerId === customerId) {
+      last.events += offsets.length;
+      last.lastEventAt = final;
+    } else {
+      last = { customerId, events: offsets.length, firstEventAt: first, lastEventAt: final };
+      totals.push(last);
+    }
+  }
+  return totals;
 }
 
 function toBytes(offsets: Uint32Array): Uint8Array {
@@ -166,17 +237,26 @@ export function createCounterStore({
   client,
   tableName,
   retryPolicy = DEFAULT_RETRY_POLICY,
+  onConsumedCapacity,
 }: CounterStoreOptions) {
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 
-  async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  async function queryAll(input: QueryCommandInput, read: CounterRead): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
+    const returnCapacity = onConsumedCapacity === undefined ? undefined : 'TOTAL';
     let startKey: Record<string, unknown> | undefined;
     do {
       // Each page stops at 1 MB; keep following LastEvaluatedKey.
-      const page = await documentClient.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      const page = await documentClient.send(
+        new QueryCommand({ ...input, ExclusiveStartKey: startKey, ReturnConsumedCapacity: returnCapacity }),
+      );
+      onConsumedCapacity?.({
+        ...read,
+        items: page.Count ?? 0,
+        capacityUnits: page.ConsumedCapacity?.CapacityUnits ?? 0,
+      });
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -192,17 +272,20 @@ export function createCounterStore({
       firstHour: number,
       lastHour: number,
     ): Promise<Map<number, number>> {
-      const items = await queryAll({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
-        ProjectionExpression: '#sk, #count',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#count': 'count' },
-        ExpressionAttributeValues: {
-          ':pk': customerPk(customerId),
-          ':first': counterSk(firstHour),
-          ':last': counterSk(lastHour),
+      const items = await queryAll(
+        {
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+          ProjectionExpression: '#sk, #count',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':pk': customerPk(customerId),
+            ':first': counterSk(firstHour),
+            ':last': counterSk(lastHour),
+          },
         },
-      });
+        { read: 'counters', customerId, firstHour, lastHour },
+      );
       const counts = new Map<number, number>();
       for (const item of items) {
         counts.set(parseHourKeyPart(String(item[SK]).slice(2)), Number(item.count));
@@ -217,13 +300,23 @@ export function createCounterStore({
       fromOffset: number,
       toOffset: number,
     ): Promise<number> {
-      const items = await queryAll({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ProjectionExpression: 'offsets',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-        ExpressionAttributeValues: { ':pk': customerPk(customerId), ':prefix': indexSkPrefix(hour) },
-      });
+      // `I#<hour>#` up to `I#<hour>$` ('$' follows '#'): the keys begins_with would match. DynamoDB
+      // reads both the same way, but DynamoDB Local scans the whole partition for begins_with.
+      const prefix = indexSkPrefix(hour);
+      const items = await queryAll(
+        {
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+          ProjectionExpression: 'offsets',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': customerPk(customerId),
+            ':first': prefix,
+            ':last': `${prefix.slice(0, -1)}$`,
+          },
+        },
+        { read: 'index', customerId, hour },
+      );
       let count = 0;
       for (const item of items) {
         count += countOffsetsInRange(item.offsets as Uint8Array, fromOffset, toOffset);
@@ -239,6 +332,9 @@ export function createCounterStore({
     async applyChunk(chunk: WriteChunk): Promise<ChunkOutcome> {
       const appliedAt = new Date().toISOString();
       const input: TransactWriteCommandInput = {
+        // One token for every retry of this call: if an attempt committed but its response was lost,
+        // DynamoDB answers the retry with success instead of running it again (10-minute window).
+        ClientRequestToken: randomUUID(),
         TransactItems: [
           {
             Put: {
@@ -249,6 +345,7 @@ export function createCounterStore({
                 appliedAt,
                 counters: chunk.counters.length,
                 indexParts: chunk.indexParts.length,
+                customers: chunk.customers.length,
               },
               ConditionExpression: 'attribute_not_exists(#pk)',
               ExpressionAttributeNames: { '#pk': PK },
@@ -274,6 +371,25 @@ export function createCounterStore({
               ExpressionAttributeValues: { ':count': count, ':hour': new Date(hour).toISOString() },
             },
           })),
+          // DynamoDB cannot keep a minimum or maximum in an update, so each load adds its first and
+          // last event time to number sets; readers take the min and max.
+          ...chunk.customers.map(({ customerId, events, firstEventAt, lastEventAt }) => ({
+            Update: {
+              TableName: tableName,
+              Key: { [PK]: CUSTOMERS_PK, [SK]: customerId },
+              UpdateExpression: 'ADD #total :events, #firstTimes :first, #lastTimes :last',
+              ExpressionAttributeNames: {
+                '#total': 'total',
+                '#firstTimes': 'firstTimes',
+                '#lastTimes': 'lastTimes',
+              },
+              ExpressionAttributeValues: {
+                ':events': events,
+                ':first': new Set([firstEventAt]),
+                ':last': new Set([lastEventAt]),
+              },
+            },
+          })),
         ],
       };
       try {
@@ -289,12 +405,51 @@ export function createCounterStore({
       }
     },
 
+    /** The directory entry of one customer, or undefined when no load has counted its events. */
+    async getCustomer(customerId: string): Promise<CustomerSummary | undefined> {
+      const result = await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: { [PK]: CUSTOMERS_PK, [SK]: customerId } }),
+      );
+      return result.Item === undefined ? undefined : toCustomerSummary(result.Item);
+    },
+
+    /**
+     * Up to `limit` directory entries in customer id order, starting after the customer id `after`.
+     * One Query on the directory partition, never a Scan; it asks for one entry more than the
+     * page to know whether another page follows.
+     */
+    async listCustomers({ limit, after }: { limit: number; after?: string }): Promise<CustomerPage> {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined =
+        after === undefined ? undefined : { [PK]: CUSTOMERS_PK, [SK]: after };
+      do {
+        const page = await documentClient.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': CUSTOMERS_PK },
+            Limit: limit + 1 - items.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined && items.length <= limit);
+      const customers = items.slice(0, limit).map(toCustomerSummary);
+      return items.length > limit
+        ? { customers, lastCustomerId: customers.at(-1)?.customerId }
+        : { customers };
+    },
+
     /** The DONE record of a load, or undefined when the load has not completed. */
     async getLoad(loadId: string): Promise<LoadRecord | undefined> {
-      const result = await withRetries(() =>
-        documentClient.send(
-          new GetCommand({ TableName: tableName, Key: { [PK]: loadPk(loadId), [SK]: 'DONE' } }),
-        ),
+      const result = await withRetries(
+        () =>
+          documentClient.send(
+            new GetCommand({ TableName: tableName, Key: { [PK]: loadPk(loadId), [SK]: 'DONE' } }),
+          ),
+        retryPolicy,
       );
       if (result.Item === undefined) return undefined;
       const { pk: _pk, sk: _sk, ...record } = result.Item;
@@ -303,13 +458,15 @@ export function createCounterStore({
 
     /** Records that every chunk of a load is applied. */
     async completeLoad(record: LoadRecord): Promise<void> {
-      await withRetries(() =>
-        documentClient.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { [PK]: loadPk(record.loadId), [SK]: 'DONE', ...record },
-          }),
-        ),
+      await withRetries(
+        () =>
+          documentClient.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { [PK]: loadPk(record.loadId), [SK]: 'DONE', ...record },
+            }),
+          ),
+        retryPolicy,
       );
     },
 
@@ -350,6 +507,21 @@ export function createCounterStore({
 }
 
 export type CounterStore = ReturnType<typeof createCounterStore>;
+
+function extreme(values: unknown, pick: (a: number, b: number) => number): number {
+  let result: number | undefined;
+  for (const value of values as Set<number>) result = result === undefined ? value : pick(result, value);
+  return result ?? Number.NaN;
+}
+
+function toCustomerSummary(item: Record<string, unknown>): CustomerSummary {
+  return {
+    customerId: String(item[SK]),
+    firstEventAt: extreme(item.firstTimes, Math.min),
+    lastEventAt: extreme(item.lastTimes, Math.max),
+    totalEvents: Number(item.total),
+  };
+}
 
 function cancellationCodes(error: unknown): (string | undefined)[] {
   if (!(error instanceof TransactionCanceledException)) return [];

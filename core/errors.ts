@@ -16,3 +16,14 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** The request needs a customer's stored events (e.g. to default a bound) and none exist. */
+export class CustomerNotFoundError extends Error {
+  constructor(
+    readonly customerId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CustomerNotFoundError';
+  }
+}

@@ -1,12 +1,22 @@
-import { countHours, MAX_HOURLY_BUCKETS, type TimeRange } from './buckets';
+import {
+  countDays,
+  countHours,
+  MAX_DAYS,
+  MAX_HOURLY_BUCKETS,
+  type TimeRange,
+  WINDOW_SIZES,
+  type WindowSize,
+} from './buckets';
 import { CUSTOMER_ID_RULE, isCustomerId } from './customer-id';
 import { InvalidParameterError } from './errors';
-import { InvalidTimestampError, parseTimestamp, TIMESTAMP_EXAMPLE } from './time';
+import { formatTimestamp, InvalidTimestampError, parseTimestamp, TIMESTAMP_EXAMPLE } from './time';
 
-/** A validated request for hourly counts. */
-export interface HourlyCountsInput {
+/** A validated request for event counts; a missing bound defaults to the customer's first or last event. */
+export interface EventCountsInput {
   customerId: string;
-  range: TimeRange;
+  start?: number;
+  end?: number;
+  windowSize: WindowSize;
 }
 
 /** A validated request for a total; a missing bound means the customer's whole history on that side. */
@@ -15,6 +25,18 @@ export interface TotalEventsInput {
   start?: number;
   end?: number;
 }
+
+/** A validated request for one page of the customer list. */
+export interface CustomerListInput {
+  limit: number;
+  /** Customer id the page starts after, decoded from `next_page`. */
+  after?: string;
+}
+
+/** Page size of the customer list when the caller gives no `limit`. */
+export const DEFAULT_CUSTOMER_PAGE_SIZE = 100;
+/** Largest page of the customer list one request may ask for. */
+export const MAX_CUSTOMER_PAGE_SIZE = 1000;
 
 const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
@@ -31,50 +53,118 @@ export function parseCustomerIdParameter(value: unknown, parameter = 'customer_i
 
 /** Parses a timestamp received from a caller; the error names the parameter and shows a valid example. */
 export function parseTimeParameter(parameter: string, value: unknown): number {
-  if (typeof value !== 'string' || value === '') {
-    throw new InvalidParameterError(
-      parameter,
-      `${parameter} is required: an ISO-8601 timestamp such as ${TIMESTAMP_EXAMPLE}; received ${show(value)}`,
-    );
+  let reason = 'not a timestamp';
+  if (typeof value === 'string') {
+    try {
+      return parseTimestamp(value);
+    } catch (error) {
+      if (error instanceof InvalidTimestampError) reason = error.reason;
+    }
   }
-  try {
-    return parseTimestamp(value);
-  } catch (error) {
-    const reason = error instanceof InvalidTimestampError ? error.reason : 'not a timestamp';
-    throw new InvalidParameterError(
-      parameter,
-      `${parameter} must be an ISO-8601 timestamp such as ${TIMESTAMP_EXAMPLE} or 2021-03-01; received ${show(value)} (${reason})`,
-    );
-  }
+  throw new InvalidParameterError(
+    parameter,
+    `${parameter} must be an ISO-8601 timestamp such as ${TIMESTAMP_EXAMPLE} or 2021-03-01; received ${show(value)} (${reason})`,
+  );
 }
 
-function checkOrder(start: number, end: number): void {
-  if (end <= start) {
-    throw new InvalidParameterError(
-      'ending_before',
-      `ending_before must be later than starting_at; received starting_at=${new Date(start).toISOString()} ending_before=${new Date(end).toISOString()}`,
-    );
-  }
+function parseOptionalTime(parameter: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : parseTimeParameter(parameter, value);
 }
 
-/** Validates the parameters of an hourly counts request into a domain input. */
-export function parseHourlyCountsInput(params: {
+/** Parses `window_size`: `hour` (the default when absent), `day` or `none`. */
+export function parseWindowSize(value: unknown): WindowSize {
+  if (value === undefined) return 'hour';
+  const size = WINDOW_SIZES.find((candidate) => candidate === value);
+  if (size === undefined) {
+    throw new InvalidParameterError(
+      'window_size',
+      `window_size must be one of ${WINDOW_SIZES.join(', ')}; received ${show(value)}`,
+    );
+  }
+  return size;
+}
+
+/** Which bounds of a range were not given by the caller but taken from the customer's events. */
+export interface DefaultedBounds {
+  start: boolean;
+  end: boolean;
+}
+
+interface WindowLimit {
+  measure: (range: TimeRange) => number;
+  max: number;
+  noun: string;
+  span: string;
+  advice: string;
+}
+
+const WINDOW_LIMITS: Record<WindowSize, WindowLimit> = {
+  hour: {
+    measure: countHours,
+    max: MAX_HOURLY_BUCKETS,
+    noun: 'hourly buckets',
+    span: '366 days',
+    advice: 'use window_size=day or a shorter range',
+  },
+  day: {
+    measure: countDays,
+    max: MAX_DAYS,
+    noun: 'daily buckets',
+    span: '10 years',
+    advice: 'use a shorter range',
+  },
+  none: { measure: countDays, max: MAX_DAYS, noun: 'days', span: '10 years', advice: 'use a shorter range' },
+};
+
+function checkOrder(range: TimeRange, defaulted: DefaultedBounds): void {
+  if (range.end > range.start) return;
+  const note = (bound: keyof DefaultedBounds, what: string) => (defaulted[bound] ? ` (${what})` : '');
+  throw new InvalidParameterError(
+    defaulted.end ? 'starting_at' : 'ending_before',
+    `ending_before must be later than starting_at; received starting_at=${formatTimestamp(range.start)}` +
+      `${note('start', "the hour of the customer's first event")} ending_before=${formatTimestamp(range.end)}` +
+      `${note('end', "the end of the hour of the customer's last event")}`,
+  );
+}
+
+/**
+ * Checks that a complete range is ordered and within the window size's limit: 366 days of hourly
+ * buckets, or 10 years of days for `day` and `none`.
+ */
+export function checkRange(
+  range: TimeRange,
+  windowSize: WindowSize,
+  defaulted: DefaultedBounds = { start: false, end: false },
+): TimeRange {
+  checkOrder(range, defaulted);
+  const limit = WINDOW_LIMITS[windowSize];
+  const size = limit.measure(range);
+  if (size > limit.max) {
+    throw new InvalidParameterError(
+      defaulted.end ? 'starting_at' : 'ending_before',
+      `the range starting_at=${formatTimestamp(range.start)} ending_before=${formatTimestamp(range.end)} covers ${size} ${limit.noun}; ` +
+        `window_size=${windowSize} allows at most ${limit.max} ${limit.noun} (${limit.span}) per request; ${limit.advice}`,
+    );
+  }
+  return range;
+}
+
+/**
+ * Validates the parameters of an event counts request into a domain input. Bounds that are given
+ * are checked now; a range with a missing bound is checked once the bound is known.
+ */
+export function parseEventCountsInput(params: {
   customerId: unknown;
   startingAt: unknown;
   endingBefore: unknown;
-}): HourlyCountsInput {
+  windowSize: unknown;
+}): EventCountsInput {
   const customerId = parseCustomerIdParameter(params.customerId);
-  const start = parseTimeParameter('starting_at', params.startingAt);
-  const end = parseTimeParameter('ending_before', params.endingBefore);
-  checkOrder(start, end);
-  const hours = countHours({ start, end });
-  if (hours > MAX_HOURLY_BUCKETS) {
-    throw new InvalidParameterError(
-      'ending_before',
-      `the range covers ${hours} hourly buckets; at most ${MAX_HOURLY_BUCKETS} (366 days) are allowed per request`,
-    );
-  }
-  return { customerId, range: { start, end } };
+  const start = parseOptionalTime('starting_at', params.startingAt);
+  const end = parseOptionalTime('ending_before', params.endingBefore);
+  const windowSize = parseWindowSize(params.windowSize);
+  if (start !== undefined && end !== undefined) checkRange({ start, end }, windowSize);
+  return { customerId, start, end, windowSize };
 }
 
 /** Validates the parameters of a total request; either bound may be absent. */
@@ -84,10 +174,48 @@ export function parseTotalEventsInput(params: {
   endingBefore: unknown;
 }): TotalEventsInput {
   const customerId = parseCustomerIdParameter(params.customerId);
-  const start =
-    params.startingAt === undefined ? undefined : parseTimeParameter('starting_at', params.startingAt);
-  const end =
-    params.endingBefore === undefined ? undefined : parseTimeParameter('ending_before', params.endingBefore);
-  if (start !== undefined && end !== undefined) checkOrder(start, end);
+  const start = parseOptionalTime('starting_at', params.startingAt);
+  const end = parseOptionalTime('ending_before', params.endingBefore);
+  if (start !== undefined && end !== undefined) checkOrder({ start, end }, { start: false, end: false });
   return { customerId, start, end };
+}
+
+/** The opaque `next_page` token for a customer list page that ended at `customerId`. */
+export function encodeCustomerPageToken(customerId: string): string {
+  return Buffer.from(JSON.stringify({ after: customerId })).toString('base64url');
+}
+
+function decodeCustomerPageToken(token: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    const after = (decoded as { after?: unknown } | null)?.after;
+    return typeof after === 'string' && isCustomerId(after) ? after : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates `limit` (1 to 1000, default 100) and `next_page` of a customer list request. */
+export function parseCustomerListInput(params: { limit: unknown; nextPage: unknown }): CustomerListInput {
+  let limit = DEFAULT_CUSTOMER_PAGE_SIZE;
+  if (params.limit !== undefined) {
+    const text = String(params.limit);
+    limit = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(limit >= 1 && limit <= MAX_CUSTOMER_PAGE_SIZE)) {
+      throw new InvalidParameterError(
+        'limit',
+        `limit must be a whole number from 1 to ${MAX_CUSTOMER_PAGE_SIZE}; received ${show(params.limit)}`,
+      );
+    }
+  }
+  if (params.nextPage === undefined) return { limit };
+  const after = typeof params.nextPage === 'string' ? decodeCustomerPageToken(params.nextPage) : undefined;
+  if (after === undefined) {
+    throw new InvalidParameterError(
+      'next_page',
+      `next_page must be the next_page value of an earlier /v1/customers response; received ${show(params.nextPage)}`,
+    );
+  }
+  return { limit, after };
 }

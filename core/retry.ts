@@ -16,33 +16,52 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 5_000,
 };
 
+// Throttling, server-side and timeout errors of DynamoDB and the AWS SDK that a later attempt can
+// get past. Anything else (validation, access denied, missing table) fails on the first attempt.
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
   'RequestLimitExceeded',
+  'LimitExceededException',
   'InternalServerError',
+  'InternalFailure',
   'ServiceUnavailable',
+  'ServiceUnavailableException',
   'TransactionInProgressException',
   'TransactionConflictException',
   'TimeoutError',
   'RequestTimeout',
+  'RequestTimeoutException',
 ]);
 
+// Network failures Node.js reports by code: the connection broke, or never came up.
 const RETRYABLE_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
+  'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** True for throttling, 5xx, conflicts and connection failures: errors worth another try. */
+/**
+ * True for throttling, 5xx and 429 responses, transaction conflicts, timeouts and connection
+ * failures: errors worth another try. The AWS SDK's own `$retryable` mark counts too.
+ */
 export function isRetryableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (RETRYABLE_NAMES.has(error.name)) return true;
-  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
-  if (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) return true;
+  if ((error as { $retryable?: unknown }).$retryable !== undefined) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
 }
@@ -51,9 +70,11 @@ export function isRetryableError(error: unknown): boolean {
 export class RetriesExhaustedError extends Error {
   constructor(
     readonly attempts: number,
+    readonly elapsedMs: number,
     cause: unknown,
   ) {
-    super(`gave up after ${attempts} attempts: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    const last = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s; last error ${last}`, {
       cause,
     });
     this.name = 'RetriesExhaustedError';
@@ -65,6 +86,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /**
  * Runs `attempt` until it succeeds, retrying errors that `shouldRetry` accepts with exponential
  * backoff and full jitter (delay = random(0, min(max, base * 2^n))) until `maxElapsedMs` is spent.
+ * Errors `shouldRetry` refuses are thrown at once.
+ *
+ * @throws RetriesExhaustedError when the next wait would pass `maxElapsedMs`.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,
@@ -82,7 +106,8 @@ export async function withRetries<T>(
       if (!shouldRetry(error)) throw error;
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
       const delay = Math.floor(random() * ceiling);
-      if (now() - startedAt + delay > policy.maxElapsedMs) throw new RetriesExhaustedError(attempts, error);
+      const elapsed = now() - startedAt;
+      if (elapsed + delay > policy.maxElapsedMs) throw new RetriesExhaustedError(attempts, elapsed, error);
       await sleep(delay);
     }
   }

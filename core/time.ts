@@ -30,8 +30,12 @@ export class InvalidTimestampError extends Error {
   }
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Arithmetic rather than a Date per call: the loader parses every row's timestamp.
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
 }
 
 /**
@@ -54,6 +58,8 @@ export function parseTimestamp(text: string): number {
   const hour = h === undefined ? 0 : Number(h);
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
+  // Date.UTC reads years 0-99 as 1900-1999; no year before 1969 reaches the range, whatever the offset.
+  if (year < 1969) throw new InvalidTimestampError(text, 'outside 1970-01-01 to 9999-12-31 UTC');
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     throw new InvalidTimestampError(text, 'no such calendar date');
   }

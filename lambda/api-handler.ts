@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createDynamoDbClient, optionalEnv, requireEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
+import { log } from './http';
 import { createRouter } from './routes';
 
 // Read configuration and create the client once per container, outside the handler.
@@ -11,10 +12,20 @@ const router = createRouter(
   }),
 );
 
-/** API Gateway HTTP API (payload format 2.0) entry point. */
-export function handler(
+/** API Gateway HTTP API (payload format 2.0) entry point; logs one structured line per request. */
+export async function handler(
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  return router(event, context.awsRequestId);
+  const started = performance.now();
+  const response = await router(event, context.awsRequestId);
+  log('info', 'request', {
+    requestId: context.awsRequestId,
+    apiRequestId: event.requestContext.requestId,
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    status: response.statusCode,
+    latencyMs: Math.round(performance.now() - started),
+  });
+  return response;
 }

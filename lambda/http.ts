@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidParameterError, StoreUnavailableError } from '../core/errors';
+import { CustomerNotFoundError, InvalidParameterError, StoreUnavailableError } from '../core/errors';
 
 /** An HTTP error whose message is safe to show to the caller. */
 export class HttpError extends Error {
@@ -36,6 +36,13 @@ export function log(
   else console.error(line);
 }
 
+/** An error as plain data for the log, following its `cause` (e.g. the DynamoDB error behind a 503). */
+function describeForLog(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const cause = error.cause === undefined ? {} : { cause: describeForLog(error.cause) };
+  return { name: error.name, message: error.message, stack: error.stack, ...cause };
+}
+
 /**
  * Maps any error to a response: validation and HTTP errors keep their message; anything else
  * becomes a generic 500/503 carrying the request id, with the details only in the log.
@@ -46,6 +53,9 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
       error: { code: 'invalid_parameter', message: error.message, parameter: error.parameter },
     });
   }
+  if (error instanceof CustomerNotFoundError) {
+    return jsonResponse(404, { error: { code: 'customer_not_found', message: error.message } });
+  }
   if (error instanceof HttpError) {
     return jsonResponse(
       error.statusCode,
@@ -53,8 +63,7 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
       error.headers,
     );
   }
-  const detail =
-    error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error;
+  const detail = describeForLog(error);
   if (error instanceof StoreUnavailableError) {
     log('warn', 'store unavailable', { requestId, error: detail });
     return jsonResponse(

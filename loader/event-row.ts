@@ -12,7 +12,7 @@ export interface EventRow {
 
 export type RowResult = { ok: true; event: EventRow } | { ok: false; reason: string };
 
-/** The CSV's columns, in order. The file has no header line. */
+/** The CSV's columns, in order. Files have no header line; one made of these names is recognised. */
 export const COLUMNS = ['customer_id', 'event_type', 'transaction_id', 'timestamp'] as const;
 
 const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
@@ -36,12 +36,13 @@ export function validateEventRow(fields: readonly unknown[]): RowResult {
       reason: `expected ${COLUMNS.length} fields (${COLUMNS.join(',')}), found ${fields.length}`,
     };
   }
-  const [customerId, eventType, transactionId, timestamp] = fields.map(String) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  const customerId = String(fields[0]);
+  const eventType = String(fields[1]);
+  const transactionId = String(fields[2]);
+  const timestamp = String(fields[3]);
+  if (customerId.trim() === '') {
+    return { ok: false, reason: `customer_id is empty: expected ${CUSTOMER_ID_RULE}` };
+  }
   if (!isCustomerId(customerId)) {
     return { ok: false, reason: `customer_id ${show(customerId)} is invalid: expected ${CUSTOMER_ID_RULE}` };
   }

@@ -21,6 +21,8 @@ class OffsetList {
  * with the number of events kept (4 bytes each) and (customer, hour) pairs, not with the file.
  */
 export class HourAggregator {
+  // Keyed by hour number (epoch hours, a small integer) rather than epoch milliseconds, which are
+  // too large for V8's small integers and would make every lookup hash a heap number.
   private readonly customers = new Map<string, Map<number, OffsetList>>();
 
   /** Adds one event of `customerId` at `time` (epoch milliseconds). */
@@ -30,20 +32,24 @@ export class HourAggregator {
       hours = new Map();
       this.customers.set(customerId, hours);
     }
-    const hour = time - (time % HOUR_MS);
-    let offsets = hours.get(hour);
+    const hourNumber = Math.floor(time / HOUR_MS);
+    let offsets = hours.get(hourNumber);
     if (offsets === undefined) {
       offsets = new OffsetList();
-      hours.set(hour, offsets);
+      hours.set(hourNumber, offsets);
     }
-    offsets.push(time - hour);
+    offsets.push(time - hourNumber * HOUR_MS);
   }
 
-  /** The aggregates, each with its offsets sorted ascending. */
+  /**
+   * The aggregates, each with its offsets sorted ascending. The offsets are sorted in place and
+   * handed out as views, not copies, so the peak memory stays at one array per hour.
+   */
   *hours(): Generator<HourAggregate> {
     for (const [customerId, hours] of this.customers) {
-      for (const [hour, list] of hours) {
-        yield { customerId, hour, offsets: list.values.slice(0, list.length).sort() };
+      for (const [hourNumber, list] of hours) {
+        const offsets = list.values.subarray(0, list.length).sort();
+        yield { customerId, hour: hourNumber * HOUR_MS, offsets };
       }
     }
   }

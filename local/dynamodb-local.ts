@@ -49,7 +49,11 @@ export async function waitForDynamoDb(
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (exited?.() === true) throw new Error('DynamoDB Local exited while starting');
+        if (exited?.() === true) {
+          throw new Error(
+            `DynamoDB Local exited while starting; is port ${new URL(endpoint).port} already in use?`,
+          );
+        }
         if (Date.now() > deadline) {
           throw new Error(
             `DynamoDB Local at ${endpoint} did not answer within ${timeoutMs / 1000} s: ${String(error)}`,

@@ -13,10 +13,14 @@ export type ApiEventHandler = (
  * `sam local start-api`) would: raw path, decoded query parameters with repeats joined by commas.
  */
 export function toApiGatewayEvent(request: IncomingMessage, requestId: string): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const query: Record<string, string> = {};
+  const target = request.url ?? '/';
+  // A path is appended to the origin: as a relative URL, `//a/b` would make `a` the host name.
+  const url = new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+  // A Map, not an object: names such as `constructor` or `__proto__` must stay plain parameters.
+  const query = new Map<string, string>();
   for (const [name, value] of url.searchParams) {
-    query[name] = name in query ? `${query[name]},${value}` : value;
+    const earlier = query.get(name);
+    query.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -30,7 +34,7 @@ export function toApiGatewayEvent(request: IncomingMessage, requestId: string): 
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
-    queryStringParameters: url.search === '' ? undefined : query,
+    queryStringParameters: url.search === '' ? undefined : Object.fromEntries(query),
     isBase64Encoded: false,
     requestContext: {
       accountId: 'local',

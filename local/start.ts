@@ -33,7 +33,11 @@ function portFromEnv(name: string, fallback: number): number {
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set PORT to another port`) : error,
+      ),
+    );
     server.listen(port, () => resolve());
   });
 }

@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LoadChildResult } from './load-child';
+import { childEnv, ROOT, runJson, TSX } from './processes';
+import { median } from './stats';
+
+/** One run of the loader CLI into DynamoDB Local, timed from process start. */
+export interface LoaderCliRun {
+  /** Process start to the summary: what a user waits for. */
+  secondsToSummary: number;
+  /** The loader's own clock (`seconds` of its summary): reading plus writing. */
+  loadSeconds: number;
+  /** Reading, validating and aggregating the file (`readSeconds` of its summary). */
+  readSeconds: number;
+  /** Process start until the load began: Node, tsx, the AWS SDK, the table check. */
+  startupSeconds: number;
+  peakRssMb: number;
+  rows: number;
+  accepted: number;
+  itemsWritten: number;
+}
+
+/** Best of `runs` fresh processes: the least disturbed by other work on the machine. */
+export interface ThroughputResult {
+  runs: number;
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+}
+
+/** The load section for one data set. */
+export interface LoadResult {
+  dataset: string;
+  rows: number;
+  ours: {
+    /** readEvents alone: parse, validate, deduplicate, aggregate; nothing written. */
+    read: ThroughputResult;
+    /** `tsx loader/cli.ts <file> --endpoint ... --json`, the command behind `npm run load`, into fresh tables. */
+    endToEnd: { runs: LoaderCliRun[]; medianSecondsToSummary: number; peakRssMb: number };
+  };
+  duckdb: ThroughputResult;
+  /** Both sides' per-customer hourly counts, compared by digest. */
+  crossCheck: { hours: number; events: number; identical: boolean };
+}
+
+interface SummaryJson {
+  status: string;
+  rows: number;
+  accepted: number;
+  itemsWritten: number;
+  readSeconds: number;
+  seconds: number;
+}
+
+/** Times the loader CLI from spawn to its summary; peak RSS comes from bench/rss-probe.ts. */
+export async function runLoaderCli(
+  file: string,
+  endpoint: string,
+  tableName: string,
+  scratchDir: string,
+): Promise<LoaderCliRun> {
+  const rssFile = join(scratchDir, `rss-${tableName}.txt`);
+  rmSync(rssFile, { force: true });
+  const args = [
+    '--import',
+    './bench/rss-probe.ts',
+    'loader/cli.ts',
+    file,
+    '--endpoint',
+    endpoint,
+    '--table',
+    tableName,
+    '--rejects',
+    join(scratchDir, `${tableName}.rejects.csv`),
+    '--json',
+  ];
+  const started = performance.now();
+  const child = spawn(TSX, args, {
+    cwd: ROOT,
+    env: childEnv({ BENCH_RSS_FILE: rssFile }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let summary: SummaryJson | undefined;
+  let summaryAt = 0;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    summaryAt = performance.now();
+    summary = JSON.parse(line) as SummaryJson;
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0 || summary === undefined || summary.status !== 'loaded') {
+    throw new Error(`loader CLI exited with ${code}, summary ${JSON.stringify(summary)}: ${stderr.trim()}`);
+  }
+  const secondsToSummary = (summaryAt - started) / 1000;
+  const rssKb = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
+  return {
+    secondsToSummary,
+    loadSeconds: summary.seconds,
+    readSeconds: summary.readSeconds,
+    startupSeconds: secondsToSummary - summary.seconds,
+    peakRssMb: Math.max(...rssKb) / 1024,
+    rows: summary.rows,
+    accepted: summary.accepted,
+    itemsWritten: summary.itemsWritten,
+  };
+}
+
+/** Runs one load-child measurement `runs` times, each in a fresh process; keeps the fastest. */
+async function bestOf(runs: number, rows: number, args: string[]) {
+  const results: LoadChildResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await runJson<LoadChildResult>('bench/load-child.ts', args));
+  const best = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const throughput: ThroughputResult = {
+    runs,
+    seconds: best.seconds,
+    rowsPerSecond: rows / best.seconds,
+    peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
+  };
+  return { best, throughput };
+}
+
+/**
+ * Measures loading one file: the loader's read throughput and DuckDB's aggregate of the same file,
+ * each best of `throughputRuns` fresh processes (peak RSS is theirs alone), then one end-to-end
+ * load per table name into fresh tables. The last table stays loaded for the query sections.
+ */
+export async function benchmarkLoad(options: {
+  dataset: string;
+  file: string;
+  rows: number;
+  dedupe: boolean;
+  throughputRuns: number;
+  endpoint: string;
+  tableNames: string[];
+  scratchDir: string;
+}): Promise<LoadResult> {
+  const { dataset, file, rows, dedupe, throughputRuns, endpoint, tableNames, scratchDir } = options;
+  const ours = await bestOf(throughputRuns, rows, ['read-events', file]);
+  const duckdb = await bestOf(throughputRuns, rows, ['duckdb-aggregate', file, String(dedupe)]);
+  const runs: LoaderCliRun[] = [];
+  for (const tableName of tableNames) runs.push(await runLoaderCli(file, endpoint, tableName, scratchDir));
+  return {
+    dataset,
+    rows,
+    ours: {
+      read: ours.throughput,
+      endToEnd: {
+        runs,
+        medianSecondsToSummary: median(runs.map((run) => run.secondsToSummary)),
+        peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
+      },
+    },
+    duckdb: duckdb.throughput,
+    crossCheck: {
+      hours: ours.best.hours,
+      events: ours.best.events,
+      identical:
+        ours.best.digest === duckdb.best.digest &&
+        ours.best.hours === duckdb.best.hours &&
+        ours.best.events === duckdb.best.events,
+    },
+  };
+}

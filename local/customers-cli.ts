@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { type CustomerListBody, customerListBody } from '../lambda/routes';
+import {
+  describeCliError,
+  EXIT_USAGE,
+  formatCustomersTable,
+  openStore,
+  TARGET_HELP,
+  TARGET_OPTIONS,
+} from './cli-support';
+
+const HELP = `Usage: npm run customers -- [options]
+
+Lists every customer the loader has counted, in id order, with its first and last event time and
+its total events (the API's GET /v1/customers, all pages).
+
+Options:
+  --json               print the customers as a JSON array of the API's customer objects
+${TARGET_HELP}
+  -h, --help           show this help
+
+Examples:
+  npm run customers
+  npm run customers -- --json --endpoint http://localhost:8000 --table event-counts
+
+Exit codes: 0 listed, 1 DynamoDB failed, 2 bad usage.`;
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: false; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: false, options: OPTIONS });
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\nRun npm run customers -- --help for the options.`);
+    return EXIT_USAGE;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const { store, where } = openStore(values);
+  try {
+    const customers: CustomerListBody['customers'] = [];
+    let nextPage: string | undefined;
+    do {
+      const page = await customerListBody(store, { limit: '1000', next_page: nextPage });
+      customers.push(...page.customers);
+      nextPage = page.next_page ?? undefined;
+    } while (nextPage !== undefined);
+    console.log(values.json ? JSON.stringify(customers) : formatCustomersTable(customers));
+    return 0;
+  } catch (error) {
+    const { message, exitCode } = describeCliError(error, where, {});
+    console.error(`error: ${message}`);
+    return exitCode;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

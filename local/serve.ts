@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import { DEFAULT_TABLE_NAME, optionalEnv, requireEnv } from '../core/config';
+import { waitForDynamoDb } from './dynamodb-local';
+import { localLambdaContext } from './lambda-context';
+import { createLocalServer } from './server';
+
+const HELP = `Usage: npm run serve
+
+Serves the API on http://localhost:$PORT from a DynamoDB that already holds the counters: it starts
+nothing and loads nothing (see npm run load). The api service of docker-compose.yml runs this.
+Stop with Ctrl-C.
+
+Environment:
+  DYNAMODB_ENDPOINT  the DynamoDB to read, e.g. http://localhost:8000 (required)
+  TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
+  PORT               HTTP port (default 3000)`;
+
+/** Reads a TCP port from the environment, failing with a message that names the variable. */
+function readPort(name: string, fallback: number): number {
+  const text = optionalEnv(name);
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number from 1 to 65535; received ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
+  const endpoint = requireEnv('DYNAMODB_ENDPOINT');
+  const tableName = optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
+  const port = readPort('PORT', 3000);
+  await waitForDynamoDb(endpoint);
+
+  // The very handler that runs in Lambda, configured through the same environment variables.
+  process.env.TABLE_NAME = tableName;
+  const { handler } = await import('../lambda/api-handler');
+  const server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
+  await listen(server, port);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
+  console.log(`event-counts is serving at http://localhost:${port} (table ${tableName} at ${endpoint})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    `error: ${error instanceof Error ? error.message : String(error)} (usage: npm run serve -- --help)`,
+  );
+  process.exitCode = 1;
+});
