@@ -315,7 +315,7 @@ function datasetsSection(results: BenchResults): string {
   ].join('\n');
 }
 
-const METHOD = `## Method
+const method = (results: BenchResults) => `## Method
 
 - **Questions.** Five shapes: one whole clock hour; 3 hours with both edges partial; 72 hours with partial
   edges; 30 days and 366 days on day boundaries. Each shape has a fixed set of distinct requests (seeded),
@@ -332,9 +332,11 @@ const METHOD = `## Method
 - **Cross-check.** Before anything is timed, every distinct request is answered by every engine and the
   buckets and totals must be identical; the run stops at the first difference. During timing each answer's
   total is checked again. The load section compares the loader's per-customer hourly counts with DuckDB's.
-- **Latency.** Sequential requests; p50/p95/p99 by nearest rank. DynamoDB Local (a JVM) first gets mixed
-  requests for a while so its JIT has settled. Client, server, DynamoDB Local and DuckDB share the machine's
-  cores, and other work on a shared machine shows up in p95/p99 (the load average is recorded).`;
+- **Latency.** Sequential requests; p50/p95/p99 by nearest rank. Before the timings, DynamoDB Local (a JVM)
+  gets mixed requests through our handler so its JIT has settled: ${results.settings.jitWarmupSeconds.first} s
+  before the first data set, ${results.settings.jitWarmupSeconds.later} s before each later one. Client,
+  server, DynamoDB Local and DuckDB share the machine's cores, and other work on a shared machine shows up
+  in p95/p99 (the load average is recorded).`;
 
 /** Renders docs/benchmarks.md from a run's results. */
 export function renderReport(results: BenchResults, resultsFile: string): string {
@@ -366,7 +368,7 @@ export function renderReport(results: BenchResults, resultsFile: string): string
     '',
     datasetsSection(results),
     '',
-    METHOD,
+    method(results),
     '',
   ]
     .join('\n')

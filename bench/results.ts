@@ -71,7 +71,7 @@ export interface BenchResults {
     requests: number;
     warmup: number;
     variants: number;
-    jitWarmupSeconds: number;
+    jitWarmupSeconds: { first: number; later: number };
     csvScan: { variants: number; requests: number; warmup: number };
     endToEndRuns: number;
     throughputRuns: number;

@@ -60,6 +60,8 @@ export function parseTimeParameter(parameter: string, value: unknown): number {
     } catch (error) {
       if (error instanceof InvalidTimestampError) reason = error.reason;
     }
+    // An unencoded + in a query string arrives as a space: say so instead of a bare "invalid".
+    if (/\d \d{2}(:?\d{2})?$/.test(value)) reason += '; a + in a URL must be sent as %2B';
   }
   throw new InvalidParameterError(
     parameter,

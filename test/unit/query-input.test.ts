@@ -234,3 +234,9 @@ describe('parseCustomerIdParameter', () => {
     expect(error.message).toContain('received undefined');
   });
 });
+
+describe('parseTimeParameter with an offset whose + was decoded as a space', () => {
+  it('tells the caller to encode + as %2B', () => {
+    expect(() => parseTimeParameter('starting_at', '2021-03-01T05:00:00 01:00')).toThrow(/%2B/);
+  });
+});
