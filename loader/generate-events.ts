@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { DAY_MS } from '../core/time';
+import { fmix32 } from './transaction-ids';
 
 /** What to generate; the same options always give the same bytes. */
 export interface GenerateOptions {
@@ -78,17 +79,6 @@ class Random {
   float(): number {
     return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6)) / 9007199254740992;
   }
-}
-
-/** A bijection on 32-bit integers (murmur3's finalizer): distinct row indexes give distinct ids. */
-function permute32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 const hex32 = (x: number) => `${HEX[x >>> 24]}${HEX[(x >>> 16) & 255]}${HEX[(x >>> 8) & 255]}${HEX[x & 255]}`;
@@ -201,7 +191,7 @@ export function* generateEventBlocks(options: GenerateOptions): Generator<string
     const clock = `${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
     const timestamp = `${dayPrefixes[day]}${clock}${FRACTIONS[inDay % 1000]}+00`;
 
-    const unique = permute32(row ^ salt);
+    const unique = fmix32(row ^ salt);
     const shape = random.u32() % 100;
     let transactionId: string;
     if (shape < 85) {

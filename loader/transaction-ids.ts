@@ -8,8 +8,9 @@ const C4 = 0xa1e38b93;
 
 const hashOut = new Uint32Array(4);
 
-function fmix32(value: number): number {
-  let h = value;
+/** MurmurHash3's 32-bit finalizer: a bijection on 32-bit integers that mixes every bit. */
+export function fmix32(value: number): number {
+  let h = value >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

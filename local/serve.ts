@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
 import { DEFAULT_TABLE_NAME, optionalEnv, requireEnv } from '../core/config';
 import { waitForDynamoDb } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
-import { createLocalServer } from './server';
+import { createLocalServer, listen, readPort } from './server';
 
 const HELP = `Usage: npm run serve
 
@@ -14,24 +13,6 @@ Environment:
   DYNAMODB_ENDPOINT  the DynamoDB to read, e.g. http://localhost:8000 (required)
   TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
   PORT               HTTP port (default 3000)`;
-
-/** Reads a TCP port from the environment, failing with a message that names the variable. */
-function readPort(name: string, fallback: number): number {
-  const text = optionalEnv(name);
-  if (text === undefined) return fallback;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${name} must be a port number from 1 to 65535; received ${JSON.stringify(text)}`);
-  }
-  return port;
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve());
-  });
-}
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { optionalEnv } from '../core/config';
 
 /** The handler signature the local server calls: the Lambda's router, fed API Gateway events. */
 export type ApiEventHandler = (
@@ -80,5 +81,28 @@ export function createLocalServer(handler: ApiEventHandler): Server {
     // Drain any request body: the API has none, and an unread body would stall keep-alive.
     request.resume();
     request.on('end', () => void respond(handler, request, response));
+  });
+}
+
+/** Reads a TCP port from the environment, failing with a message that names the variable. */
+export function readPort(name: string, fallback: number): number {
+  const text = optionalEnv(name);
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number from 1 to 65535; received ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+/** Starts listening on `port`; a port in use fails with a message that says which and what to do. */
+export function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set PORT to another port`) : error,
+      ),
+    );
+    server.listen(port, () => resolve());
   });
 }

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import type { Server } from 'node:net';
+import type { Server } from 'node:http';
 import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
 import { loadEvents } from '../loader/load-events';
 import { formatSummary } from '../loader/summary';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
-import { createLocalServer } from './server';
+import { createLocalServer, listen, readPort } from './server';
 
 const HELP = `Usage: npm start
 
@@ -21,33 +21,12 @@ Environment:
   TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
   DATA_FILE          CSV to load at start (default data/events.csv)`;
 
-function portFromEnv(name: string, fallback: number): number {
-  const text = optionalEnv(name);
-  if (text === undefined) return fallback;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${name} must be a port number from 1 to 65535; received ${JSON.stringify(text)}`);
-  }
-  return port;
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set PORT to another port`) : error,
-      ),
-    );
-    server.listen(port, () => resolve());
-  });
-}
-
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log(HELP);
     return;
   }
-  const port = portFromEnv('PORT', 3000);
+  const port = readPort('PORT', 3000);
   const tableName = optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
   const dataFile = optionalEnv('DATA_FILE') ?? 'data/events.csv';
   let dynamo: RunningDynamoDbLocal | undefined;
@@ -64,7 +43,7 @@ async function main(): Promise<void> {
   try {
     let endpoint = optionalEnv('DYNAMODB_ENDPOINT');
     if (endpoint === undefined) {
-      const dynamoPort = portFromEnv('DYNAMODB_PORT', 8000);
+      const dynamoPort = readPort('DYNAMODB_PORT', 8000);
       const dataDir = optionalEnv('DYNAMODB_DATA_DIR') ?? '.dynamodb';
       console.log(`Starting DynamoDB Local on port ${dynamoPort} (data in ${dataDir}/) ...`);
       dynamo = await startDynamoDbLocal({ port: dynamoPort, dataDir });
