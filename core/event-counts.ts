@@ -131,6 +131,8 @@ export async function queryTotalEvents(
   bounds: { start?: number; end?: number },
 ): Promise<number> {
   const range = { start: bounds.start ?? MIN_TIME_MS, end: bounds.end ?? MAX_TIME_MS };
+  // Only a lone ending_before at the epoch itself gives an empty range; nothing lies before it.
+  if (range.end <= range.start) return 0;
   let total = 0;
   for (const count of (await countEventsByHour(reader, customerId, range)).values()) total += count;
   return total;

@@ -7,7 +7,13 @@ import { createRouter } from './routes';
 // Read configuration and create the client once per container, outside the handler.
 const router = createRouter(
   createCounterStore({
-    client: createDynamoDbClient({ endpoint: optionalEnv('DYNAMODB_ENDPOINT') }),
+    // Give up on a hung connection well inside the function's 10 s timeout, so the caller gets
+    // this handler's JSON 503 with a request id rather than API Gateway's bare timeout.
+    client: createDynamoDbClient({
+      endpoint: optionalEnv('DYNAMODB_ENDPOINT'),
+      maxAttempts: 3,
+      requestTimeoutMs: 2_000,
+    }),
     tableName: requireEnv('TABLE_NAME'),
   }),
 );

@@ -58,17 +58,38 @@ export function toApiGatewayEvent(request: IncomingMessage, requestId: string): 
   };
 }
 
+const errorResult = (
+  statusCode: number,
+  error: Record<string, string>,
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify({ error }),
+});
+
+async function runHandler(
+  handler: ApiEventHandler,
+  request: IncomingMessage,
+  requestId: string,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  let event: APIGatewayProxyEventV2;
+  try {
+    event = toApiGatewayEvent(request, requestId);
+  } catch {
+    return errorResult(400, { code: 'bad_request', message: 'the request target is not a valid URL' });
+  }
+  try {
+    return await handler(event, requestId);
+  } catch {
+    // The handler maps its own errors; this only guards the server against a broken handler.
+    const message = 'Something went wrong on our side.';
+    return errorResult(500, { code: 'internal_error', message, request_id: requestId });
+  }
+}
+
 async function respond(handler: ApiEventHandler, request: IncomingMessage, response: ServerResponse) {
   const requestId = randomUUID();
-  let result: APIGatewayProxyStructuredResultV2;
-  try {
-    result = await handler(toApiGatewayEvent(request, requestId), requestId);
-  } catch {
-    result = {
-      statusCode: 500,
-      body: JSON.stringify({ error: { code: 'internal_error', request_id: requestId } }),
-    };
-  }
+  const result = await runHandler(handler, request, requestId);
   const body =
     result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
   response.writeHead(result.statusCode ?? 200, { ...result.headers, 'x-request-id': requestId });

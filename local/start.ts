@@ -40,8 +40,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+  let endpoint: string | undefined;
   try {
-    let endpoint = optionalEnv('DYNAMODB_ENDPOINT');
+    endpoint = optionalEnv('DYNAMODB_ENDPOINT');
     if (endpoint === undefined) {
       const dynamoPort = readPort('DYNAMODB_PORT', 8000);
       const dataDir = optionalEnv('DYNAMODB_DATA_DIR') ?? '.dynamodb';
@@ -73,7 +74,9 @@ event-counts is serving at ${base}
 Try:
   curl '${base}/v1/customers/b4f9279a0196e40632e947dd1a88e857/event_counts?starting_at=2021-03-01T04:00:00Z&ending_before=2021-03-01T06:30:00Z'
   curl '${base}/v1/customers/b4f9279a0196e40632e947dd1a88e857/total_events'
-  npm run query -- b4f9279a0196e40632e947dd1a88e857 --starting-at 2021-03-01 --ending-before 2021-03-02
+  open ${base}/ for the usage page
+  npm run query -- b4f9279a0196e40632e947dd1a88e857 --starting-at 2021-03-01 --ending-before 2021-03-02 --endpoint ${endpoint}
+  npm run customers -- --endpoint ${endpoint}
 
 Stop with Ctrl-C.`);
 }

@@ -109,3 +109,30 @@ describe('toApiGatewayEvent', () => {
     expect(event.requestContext.http.protocol).toBe('HTTP/1.1');
   });
 });
+
+describe('createLocalServer', () => {
+  it('answers a request target that is not a URL with a JSON 400', async () => {
+    const { createLocalServer } = await import('../../local/server');
+    const { request } = await import('node:http');
+    const server = createLocalServer(async () => ({ statusCode: 200, body: '{}' }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const response = await new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: 'http://[::1/x' }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] ?? '' }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await new Promise((resolve) => server.close(resolve));
+    expect(response.status).toBe(400);
+    expect(response.type).toMatch(/^application\/json/);
+    expect(JSON.parse(response.body).error.code).toBe('bad_request');
+  });
+});
