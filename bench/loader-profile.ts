@@ -11,17 +11,18 @@ export interface LoaderProfile {
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
   samples: number[];
   timeDeltas: number[];
 }
 
-function shortLocation(url: string, line: number): string {
+// The file only: tsx compiles each TypeScript module to a few lines, so V8's line numbers say nothing.
+function shortLocation(url: string): string {
   const path = url
     .replace(/^file:\/\//, '')
     .replace(`${ROOT}/`, '')
     .replace(/^.*node_modules\//, '');
-  return path === '' ? '(native)' : `${path}:${line + 1}`;
+  return path === '' ? '(native)' : path;
 }
 
 /** Self time per function of one profile, busiest first; idle time left out. */
@@ -31,7 +32,7 @@ function selfTimes(profile: CpuProfile): Map<string, { function: string; locatio
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id);
     if (frame === undefined || frame.functionName === '(idle)') return;
-    const location = shortLocation(frame.url, frame.lineNumber);
+    const location = shortLocation(frame.url);
     const key = `${frame.functionName}@${location}`;
     const entry = times.get(key) ?? { function: frame.functionName || '(anonymous)', location, selfMs: 0 };
     entry.selfMs += (profile.timeDeltas[i] ?? 0) / 1000;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -55,11 +55,13 @@ Options:
   --results-dir DIR   where the results JSON goes (default bench/results)
   --docs FILE         the report to regenerate (default docs/benchmarks.md; the chart goes to
                       benchmarks/query-latency.svg next to it)
+  --report FILE       measure nothing: regenerate the report and chart from a results file
   -h, --help          show this help
 
 Examples:
-  npm run bench                          # everything, about 20 minutes on 2 cores
-  npm run bench -- --sizes 147k          # data/events.csv only, about 3 minutes
+  npm run bench                          # everything, about 15 minutes on 2 cores
+  npm run bench -- --sizes 147k          # data/events.csv only, about 5 minutes
+  npm run bench -- --report bench/results/<file>.json   # re-render docs/benchmarks.md
   npm run bench -- --smoke --results-dir /tmp/bench --docs /tmp/bench/benchmarks.md`;
 
 const OPTIONS = {
@@ -73,6 +75,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   'results-dir': { type: 'string' },
   docs: { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -293,6 +296,21 @@ async function benchmarkDataset(
   }
 }
 
+/** Writes the report and its chart from a run's results, and prints the targets. */
+function writeReport(results: BenchResults, resultsFile: string, docsFile: string): void {
+  const chartFile = join(dirname(docsFile), 'benchmarks', 'query-latency.svg');
+  mkdirSync(dirname(chartFile), { recursive: true });
+  writeFileSync(chartFile, renderLatencyChart(results));
+  writeFileSync(docsFile, renderReport(results, relative(ROOT, resultsFile)));
+  console.log(
+    `\nResults: ${relative(process.cwd(), resultsFile)}\nReport:  ${relative(process.cwd(), docsFile)}\n`,
+  );
+  for (const target of results.targets) {
+    const mark = target.met === null ? 'not measured' : target.met ? 'met' : 'MISSED';
+    console.log(`${mark.padEnd(12)} ${target.target}: ${target.measured}`);
+  }
+}
+
 function timestampName(date: Date): string {
   return `${date.toISOString().slice(0, 19).replaceAll(':', '-')}Z`;
 }
@@ -301,6 +319,12 @@ async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS });
   if (values.help) {
     console.log(HELP);
+    return 0;
+  }
+  const docsFile = resolve(values.docs ?? join(ROOT, 'docs', 'benchmarks.md'));
+  if (values.report !== undefined) {
+    const resultsFile = resolve(values.report);
+    writeReport(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults, resultsFile, docsFile);
     return 0;
   }
   const smoke = values.smoke === true;
@@ -322,7 +346,6 @@ async function main(argv: string[]): Promise<number> {
     scratchDir: mkdtempSync(join(tmpdir(), 'event-counts-bench-')),
   };
   const resultsDir = resolve(values['results-dir'] ?? join(ROOT, 'bench', 'results'));
-  const docsFile = resolve(values.docs ?? join(ROOT, 'docs', 'benchmarks.md'));
   const started = new Date();
   const runId = started.getTime().toString(36);
   const log = (line: string) => console.log(line);
@@ -397,15 +420,7 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = join(resultsDir, `${timestampName(started)}.json`);
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-  const chartFile = join(dirname(docsFile), 'benchmarks', 'query-latency.svg');
-  mkdirSync(dirname(chartFile), { recursive: true });
-  writeFileSync(chartFile, renderLatencyChart(results));
-  writeFileSync(docsFile, renderReport(results, relative(ROOT, resultsFile)));
-  log(`\nResults: ${relative(process.cwd(), resultsFile)}\nReport:  ${relative(process.cwd(), docsFile)}\n`);
-  for (const target of results.targets) {
-    const mark = target.met === null ? 'not measured' : target.met ? 'met' : 'MISSED';
-    log(`${mark.padEnd(12)} ${target.target}: ${target.measured}`);
-  }
+  writeReport(results, resultsFile, docsFile);
   log(`\nFinished in ${results.durationSeconds} s`);
   return 0;
 }

@@ -38,6 +38,52 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
 }
 
+const digitAt = (text: string, i: number) => text.charCodeAt(i) - 48;
+
+/** Two decimal digits at `i`, or NaN when either is not a digit. */
+function twoDigits(text: string, i: number): number {
+  const tens = digitAt(text, i);
+  const ones = digitAt(text, i + 1);
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : Number.NaN;
+}
+
+/**
+ * The CSV's own shape, `2021-03-01 00:03:21.74+00` with 0 to 3 fraction digits, read digit by
+ * digit: the loader parses one per row, and this is several times faster than the pattern. Returns
+ * undefined for anything else, or anything invalid or out of range, which the pattern then decides.
+ */
+function parseCsvTimestamp(text: string): number | undefined {
+  const length = text.length;
+  const fractionDigits = length - 23;
+  if (length !== 22 && (fractionDigits < 1 || fractionDigits > 3 || text[19] !== '.')) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':')
+    return undefined;
+  if (text[length - 3] !== '+' || text[length - 2] !== '0' || text[length - 1] !== '0') return undefined;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  let millis = 0;
+  for (let i = 0; i < 3; i++) {
+    const digit = i < fractionDigits ? digitAt(text, 20 + i) : 0;
+    if (!(digit >= 0 && digit <= 9)) return undefined;
+    millis = millis * 10 + digit;
+  }
+  // NaN fails every comparison, so a non-digit anywhere falls through to the pattern.
+  const valid =
+    year >= 1970 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
+  return valid ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : undefined;
+}
+
 /**
  * Parses an ISO-8601 / RFC 3339 timestamp (or the CSV's `2021-03-01 00:03:21.74+00`) to epoch
  * milliseconds. Accepts `T` or a space, `Z`, `±HH:MM`, `±HHMM`, `±HH`, 0-9 fraction digits (cut to
@@ -47,6 +93,8 @@ function daysInMonth(year: number, month: number): number {
  * @throws InvalidTimestampError when the text is not such a timestamp or lies outside 1970-9999.
  */
 export function parseTimestamp(text: string): number {
+  const fast = parseCsvTimestamp(text);
+  if (fast !== undefined) return fast;
   const match = TIMESTAMP_PATTERN.exec(text);
   if (match === null) {
     throw new InvalidTimestampError(text, 'not an ISO-8601 timestamp');
