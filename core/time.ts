@@ -56,8 +56,9 @@ function parseCsvTimestamp(text: string): number | undefined {
   const length = text.length;
   const fractionDigits = length - 23;
   if (length !== 22 && (fractionDigits < 1 || fractionDigits > 3 || text[19] !== '.')) return undefined;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':')
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') {
     return undefined;
+  }
   if (text[length - 3] !== '+' || text[length - 2] !== '0' || text[length - 1] !== '0') return undefined;
   const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
   const month = twoDigits(text, 5);

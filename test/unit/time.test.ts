@@ -36,12 +36,26 @@ describe('parseTimestamp', () => {
       ],
       ['three fraction digits', '2021-03-01 00:03:21.055+00', Date.UTC(2021, 2, 1, 0, 3, 21, 55)],
       [
+        'four fraction digits, cut to the millisecond',
+        '2021-03-01 00:03:21.7409+00',
+        Date.UTC(2021, 2, 1, 0, 3, 21, 740),
+      ],
+      [
         'three fraction digits at the last millisecond',
         '2021-03-03 23:59:59.999+00',
         Date.UTC(2021, 2, 3, 23, 59, 59, 999),
       ],
     ])('reads %s', (_case, text, expected) => {
       expect(parseTimestamp(text)).toBe(expected);
+    });
+
+    it.each([
+      ['Feb 29 of a non-leap year', '2021-02-29 10:00:00+00', 'no such calendar date'],
+      ['hour 24', '2021-03-01 24:00:00+00', 'no such time of day'],
+      ['the last millisecond of 1969', '1969-12-31 23:59:59.999+00', 'outside 1970-01-01 to 9999-12-31 UTC'],
+      ['a letter among the digits', '2021-03-01 00:03:2x.74+00', 'not an ISO-8601 timestamp'],
+    ])('rejects %s with the reason any other form gets', (_case, text, reason) => {
+      expect(() => parseTimestamp(text)).toThrow(reason);
     });
   });
 
