@@ -71,6 +71,7 @@ export interface BenchResults {
     requests: number;
     warmup: number;
     variants: number;
+    /** Mixed requests through our handler before timing: longer on the first set, the JVM has just started. */
     jitWarmupSeconds: { first: number; later: number };
     csvScan: { variants: number; requests: number; warmup: number };
     endToEndRuns: number;

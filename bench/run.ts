@@ -144,18 +144,10 @@ async function describeMachine(): Promise<MachineInfo> {
   };
 }
 
-interface Settings {
+/** The recorded settings of a run, plus what only the running harness needs. */
+interface Settings extends Omit<BenchResults['settings'], 'sizes'> {
   smoke: boolean;
   specs: DatasetSpec[];
-  requests: number;
-  warmup: number;
-  variants: number;
-  /** Mixed requests through our handler before timing: longer on the first set, the JVM has just started. */
-  jitWarmupSeconds: { first: number; later: number };
-  csvScan: { variants: number; requests: number; warmup: number };
-  endToEndRuns: number;
-  throughputRuns: number;
-  coldStartRuns: number;
   httpPort: number;
   dataDir: string;
   scratchDir: string;
