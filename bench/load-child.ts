@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { errorMessage } from '../core/errors';
+import { stackFrames } from './processes';
 
 /*
  * One load measurement in a process of its own, so the peak RSS it reports is that of the work
@@ -88,6 +90,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // As core/cli-options' printCliError prints it; that module is not imported here since it loads the
+  // AWS SDK, whose memory would count in the peak RSS this process measures.
+  const frames = stackFrames(error);
+  console.error(`error: ${errorMessage(error)}${frames === undefined ? '' : `\n${frames}`}`);
   process.exitCode = 1;
 });

@@ -14,6 +14,16 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
 }
 
+/**
+ * The `at ...` lines of an error's stack, without the `Name: message` it starts with: printed
+ * after `error: <message>` when a benchmark process fails, since it is debugged from them.
+ */
+export function stackFrames(error: unknown): string | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  const start = stack?.search(/\n\s+at /) ?? -1;
+  return stack === undefined || start < 0 ? undefined : stack.slice(start + 1);
+}
+
 /** What a finished child printed, and how long it ran. */
 export interface ChildOutput {
   stdout: string;

@@ -5,6 +5,7 @@ import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:o
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { EXIT_FAILURE, EXIT_USAGE, printCliError } from '../core/cli-options';
 import { createDynamoDbClient } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
@@ -22,7 +23,7 @@ import {
 } from './duckdb-baseline';
 import { benchmarkLoad, type LoadResult } from './load-bench';
 import { type LoaderProfile, profileLoader } from './loader-profile';
-import { childEnv, ROOT, startUntilReady, stop } from './processes';
+import { childEnv, ROOT, stackFrames, startUntilReady, stop } from './processes';
 import {
   apiGatewayEvent,
   benchmarkQueries,
@@ -426,11 +427,11 @@ main(process.argv.slice(2)).then(
       error instanceof UsageError ||
       (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
-      console.error(`error: ${error.message}\n\n${HELP}`);
-      process.exitCode = 2;
+      printCliError(error, `\n${HELP}`);
+      process.exitCode = EXIT_USAGE;
       return;
     }
-    console.error(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
+    printCliError(error, stackFrames(error));
+    process.exitCode = EXIT_FAILURE;
   },
 );

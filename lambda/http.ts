@@ -25,12 +25,14 @@ export function jsonResponse(
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** How bad a log line is: `info` goes to stdout, `warn` and `error` to stderr. */
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** Where the handler's structured log lines go: `log` in Lambda, a capturing function in tests. */
+export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+
 /** Writes one structured JSON log line (CloudWatch parses it; locally it goes to stderr). */
-export function log(
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  fields: Record<string, unknown> = {},
-): void {
+export function log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
   const line = JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields });
   if (level === 'info') console.log(line);
   else console.error(line);
@@ -45,9 +47,13 @@ function describeForLog(error: unknown): unknown {
 
 /**
  * Maps any error to a response: validation and HTTP errors keep their message; anything else
- * becomes a generic 500/503 carrying the request id, with the details only in the log.
+ * becomes a generic 500/503 carrying the request id, with the details only in the log (`logger`).
  */
-export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+export function errorResponse(
+  error: unknown,
+  requestId: string,
+  logger: Logger = log,
+): APIGatewayProxyStructuredResultV2 {
   if (error instanceof InvalidParameterError) {
     return jsonResponse(400, {
       error: { code: 'invalid_parameter', message: error.message, parameter: error.parameter },
@@ -65,7 +71,7 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
   }
   const detail = describeForLog(error);
   if (error instanceof StoreUnavailableError) {
-    log('warn', 'store unavailable', { requestId, error: detail });
+    logger('warn', 'store unavailable', { requestId, error: detail });
     return jsonResponse(
       503,
       {
@@ -78,7 +84,7 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
       { 'retry-after': '1' },
     );
   }
-  log('error', 'unhandled error', { requestId, error: detail });
+  logger('error', 'unhandled error', { requestId, error: detail });
   return jsonResponse(500, {
     error: { code: 'internal_error', message: 'Something went wrong on our side.', request_id: requestId },
   });

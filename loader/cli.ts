@@ -11,8 +11,18 @@ import {
 } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
+import {
+  EXIT_FAILURE,
+  EXIT_SUCCESS,
+  EXIT_USAGE,
+  printCliError,
+  resolveTarget,
+  TARGET_OPTIONS,
+  targetOptionsHelp,
+} from '../core/cli-options';
+import { createDynamoDbClient } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
+import { errorMessage } from '../core/errors';
 import { DEFAULT_RETRY_POLICY } from '../core/retry';
 import {
   ChunkWriteError,
@@ -26,7 +36,7 @@ import {
 import { createProgressReporter } from './progress';
 import { formatRowCounts, formatSummary, formatWriteFailure, summaryJson } from './summary';
 
-const EXIT = { loaded: 0, failed: 1, usage: 2, tooManyRejects: 3 } as const;
+const EXIT = { loaded: EXIT_SUCCESS, failed: EXIT_FAILURE, usage: EXIT_USAGE, tooManyRejects: 3 } as const;
 const REJECTS_HEADER = 'line,reason,raw';
 /**
  * Rows of the data set take about 104 bytes; guessing from 150 sizes the transaction_id table of a
@@ -43,10 +53,7 @@ its first bytes; - reads stdin) into the hourly counters, exactly once: loading 
 again changes nothing, and re-running after a failure or a kill resumes where the load stopped.
 
 Options:
-  --endpoint URL          DynamoDB endpoint, e.g. http://localhost:8000 (default: $DYNAMODB_ENDPOINT,
-                          else AWS with the default credential chain)
-  --table NAME            table name (default: $TABLE_NAME, else ${DEFAULT_TABLE_NAME})
-  --region R              AWS region (default: $AWS_REGION)
+${targetOptionsHelp(26)}
   --rejects PATH          where rejected rows go, as CSV line,reason,raw (default: <file>.rejects.csv,
                           stdin: rejects.csv)
   --max-rejects N         stop before writing anything when more than N rows are rejected
@@ -69,9 +76,7 @@ Exit codes:
   3  more rows rejected than --max-rejects allows: nothing was written`;
 
 const OPTIONS = {
-  endpoint: { type: 'string' },
-  table: { type: 'string' },
-  region: { type: 'string' },
+  ...TARGET_OPTIONS,
   rejects: { type: 'string' },
   'max-rejects': { type: 'string' },
   concurrency: { type: 'string' },
@@ -153,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       integerOption('max-retry-seconds', parsed.values['max-retry-seconds'], 0) ??
       DEFAULT_RETRY_POLICY.maxElapsedMs / 1000;
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${HELP}`);
+    printCliError(error, `\n${HELP}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
@@ -163,8 +168,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) {
-    console.error(
-      `error: expected exactly one input file (or - for stdin), received ${positionals.length}\n\n${HELP}`,
+    printCliError(
+      `expected exactly one input file (or - for stdin), received ${positionals.length}`,
+      `\n${HELP}`,
     );
     return EXIT.usage;
   }
@@ -173,17 +179,16 @@ async function main(argv: string[]): Promise<number> {
     try {
       totalBytes = statSync(file).size;
     } catch {
-      console.error(`error: input file ${JSON.stringify(file)} does not exist`);
+      printCliError(`input file ${JSON.stringify(file)} does not exist`);
       return EXIT.usage;
     }
   }
-  const endpoint = values.endpoint ?? optionalEnv('DYNAMODB_ENDPOINT');
-  const region = values.region ?? optionalEnv('AWS_REGION');
+  const { endpoint, region, tableName } = resolveTarget(values, process.env);
   const store = createCounterStore({
     // The store retries each call itself (core/retry.ts: full jitter, bounded by time); the SDK's
     // own retries stay off so that the two layers do not multiply.
     client: createDynamoDbClient({ endpoint, region, maxAttempts: 1, requestTimeoutMs: REQUEST_TIMEOUT_MS }),
-    tableName: values.table ?? optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME,
+    tableName,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: maxRetrySeconds * 1000 },
   });
   const json = values.json === true;
@@ -216,7 +221,7 @@ async function main(argv: string[]): Promise<number> {
     await rejects.close();
   } catch (error) {
     await rejects.close().catch(() => {});
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (error instanceof TooManyRejectsError) {
       return fail(
         EXIT.tooManyRejects,
@@ -249,8 +254,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`error: ${message}\nNothing is counted twice: re-run the same command to resume the load.`);
+    printCliError(error, 'Nothing is counted twice: re-run the same command to resume the load.');
     process.exitCode = EXIT.failed;
   },
 );

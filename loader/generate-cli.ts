@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, printCliError } from '../core/cli-options';
 import {
   DEFAULT_HEAVY_SHARE,
   type GenerateOptions,
@@ -84,12 +85,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseOptions(argv);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
+    printCliError(error, `\n${HELP}`);
+    return EXIT_USAGE;
   }
   if (options === 'help') {
     console.log(HELP);
-    return 0;
+    return EXIT_SUCCESS;
   }
   const startedAt = performance.now();
   const out = options.out === undefined ? process.stdout : createWriteStream(options.out);
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     await writeGeneratedEvents(options, out);
   } catch (error) {
     // A reader that stops early (`| head`) is not a failure.
-    if (out === process.stdout && (error as { code?: unknown }).code === 'EPIPE') return 0;
+    if (out === process.stdout && (error as { code?: unknown }).code === 'EPIPE') return EXIT_SUCCESS;
     throw error;
   }
   if (options.out !== undefined) {
@@ -106,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     const seconds = (performance.now() - startedAt) / 1000;
     console.error(`wrote ${options.rows} rows to ${options.out} in ${seconds.toFixed(1)} s`);
   }
-  return 0;
+  return EXIT_SUCCESS;
 }
 
 main(process.argv.slice(2)).then(
@@ -114,7 +115,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    printCliError(error);
+    process.exitCode = EXIT_FAILURE;
   },
 );

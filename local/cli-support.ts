@@ -1,39 +1,11 @@
-import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
-import { type CounterStore, createCounterStore } from '../core/counter-store';
-import { CustomerNotFoundError, InvalidParameterError } from '../core/errors';
-import type { CustomerListBody, EventCountsBody } from '../lambda/routes';
-
-/** The options every reading CLI takes to find its table. */
-export const TARGET_OPTIONS = {
-  endpoint: { type: 'string' },
-  table: { type: 'string' },
-  region: { type: 'string' },
-} as const;
-
-/** Help text for TARGET_OPTIONS. */
-export const TARGET_HELP = `  --endpoint URL       DynamoDB endpoint, e.g. http://localhost:8000 (default: $DYNAMODB_ENDPOINT,
-                       else AWS with the default credential chain)
-  --table NAME         table name (default: $TABLE_NAME, else ${DEFAULT_TABLE_NAME})
-  --region R           AWS region (default: $AWS_REGION)`;
-
-/** A store for the table the options (or the environment) name, and where it is, for messages. */
-export function openStore(values: { endpoint?: string; table?: string; region?: string }): {
-  store: CounterStore;
-  where: string;
-} {
-  const endpoint = values.endpoint ?? optionalEnv('DYNAMODB_ENDPOINT');
-  const region = values.region ?? optionalEnv('AWS_REGION');
-  const tableName = values.table ?? optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
-  return {
-    store: createCounterStore({ client: createDynamoDbClient({ endpoint, region }), tableName }),
-    where: `table ${tableName} at ${endpoint ?? `AWS${region === undefined ? '' : ` ${region}`}`}`,
-  };
-}
-
-/** Exit code 2: the command line itself is wrong. */
-export const EXIT_USAGE = 2;
-/** Exit code 1: the command line is fine but there is no answer (no events, DynamoDB failed). */
-export const EXIT_FAILURE = 1;
+import { EXIT_FAILURE, EXIT_USAGE } from '../core/cli-options';
+import {
+  CustomerNotFoundError,
+  errorMessage,
+  InvalidParameterError,
+  TableNotFoundError,
+} from '../core/errors';
+import type { CustomerListBody, EventCountsBody } from '../lambda/response-bodies';
 
 /** The message and exit code for an error of a reading CLI; option names replace API parameter names. */
 export function describeCliError(
@@ -46,14 +18,13 @@ export function describeCliError(
     return { message: `${error.message}${flag === undefined ? '' : ` (${flag})`}`, exitCode: EXIT_USAGE };
   }
   if (error instanceof CustomerNotFoundError) return { message: error.message, exitCode: EXIT_FAILURE };
-  if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+  if (error instanceof TableNotFoundError) {
     return {
       message: `${where} does not exist; load events first: npm run load -- data/events.csv`,
       exitCode: EXIT_FAILURE,
     };
   }
-  const detail = error instanceof Error ? error.message : String(error);
-  return { message: `could not read ${where}: ${detail}`, exitCode: EXIT_FAILURE };
+  return { message: `could not read ${where}: ${errorMessage(error)}`, exitCode: EXIT_FAILURE };
 }
 
 /** `2021-03-01T04:00:00.000Z` as `2021-03-01 04:00`, with seconds and milliseconds only when set. */

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
-import { type CustomerListBody, customerListBody } from '../lambda/routes';
 import {
-  describeCliError,
+  EXIT_SUCCESS,
   EXIT_USAGE,
-  formatCustomersTable,
-  openStore,
-  TARGET_HELP,
+  printCliError,
+  resolveTarget,
   TARGET_OPTIONS,
-} from './cli-support';
+  targetOptionsHelp,
+} from '../core/cli-options';
+import { createDynamoDbClient } from '../core/config';
+import { createCounterStore } from '../core/counter-store';
+import { type CustomerListBody, customerListBody } from '../lambda/response-bodies';
+import { describeCliError, formatCustomersTable } from './cli-support';
 
 const HELP = `Usage: npm run customers -- [options]
 
@@ -16,7 +19,7 @@ its total events (the API's GET /v1/customers, all pages).
 
 Options:
   --json               print the customers as a JSON array of the API's customer objects
-${TARGET_HELP}
+${targetOptionsHelp(23)}
   -h, --help           show this help
 
 Examples:
@@ -38,15 +41,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: false, options: OPTIONS });
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\nRun npm run customers -- --help for the options.`);
+    printCliError(error, 'Run npm run customers -- --help for the options.');
     return EXIT_USAGE;
   }
   const { values } = parsed;
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT_SUCCESS;
   }
-  const { store, where } = openStore(values);
+  const { endpoint, region, tableName, where } = resolveTarget(values, process.env);
+  const store = createCounterStore({ client: createDynamoDbClient({ endpoint, region }), tableName });
   try {
     const customers: CustomerListBody['customers'] = [];
     let nextPage: string | undefined;
@@ -56,10 +60,10 @@ async function main(argv: string[]): Promise<number> {
       nextPage = page.next_page ?? undefined;
     } while (nextPage !== undefined);
     console.log(values.json ? JSON.stringify(customers) : formatCustomersTable(customers));
-    return 0;
+    return EXIT_SUCCESS;
   } catch (error) {
     const { message, exitCode } = describeCliError(error, where, {});
-    console.error(`error: ${message}`);
+    printCliError(message);
     return exitCode;
   }
 }

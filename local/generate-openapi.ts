@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { EXIT_FAILURE, printCliError } from '../core/cli-options';
 
 const SOURCE = 'docs/openapi.yaml';
 const TARGET = 'lambda/openapi-document.ts';
@@ -34,4 +35,9 @@ function main(): void {
   console.log(`wrote ${TARGET} from ${SOURCE}`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  printCliError(error);
+  process.exitCode = EXIT_FAILURE;
+}

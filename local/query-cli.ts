@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
-import { eventCountsBody } from '../lambda/routes';
 import {
-  describeCliError,
+  EXIT_SUCCESS,
   EXIT_USAGE,
-  formatCountsChart,
-  formatCountsTable,
-  openStore,
-  TARGET_HELP,
+  printCliError,
+  resolveTarget,
   TARGET_OPTIONS,
-} from './cli-support';
+  targetOptionsHelp,
+} from '../core/cli-options';
+import { createDynamoDbClient } from '../core/config';
+import { createCounterStore } from '../core/counter-store';
+import { eventCountsBody } from '../lambda/response-bodies';
+import { describeCliError, formatCountsChart, formatCountsTable } from './cli-support';
 
 const HELP = `Usage: npm run query -- <customer_id> [options]
 
@@ -21,7 +23,7 @@ Options:
   --window-size W      hour (default), day, or none for one bucket over the whole range
   --json               print exactly the body of the API's answer
   --chart              draw the buckets as horizontal bars
-${TARGET_HELP}
+${targetOptionsHelp(23)}
   -h, --help           show this help
 
 Times: ISO-8601 such as 2021-03-01T04:00:00Z, 2021-03-01 06:30+01:00 or a bare date 2021-03-02 (UTC).
@@ -50,8 +52,8 @@ const FLAGS: Record<string, string> = {
   customer_id: 'the <customer_id> argument',
 };
 
-function usageError(message: string): number {
-  console.error(`error: ${message}\nRun npm run query -- --help for the options.`);
+function usageError(error: unknown): number {
+  printCliError(error, 'Run npm run query -- --help for the options.');
   return EXIT_USAGE;
 }
 
@@ -62,19 +64,20 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    return usageError((error as Error).message);
+    return usageError(error);
   }
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return EXIT_SUCCESS;
   }
   const [customerId, ...extra] = positionals;
   if (customerId === undefined || extra.length > 0) {
     return usageError(`expected exactly one customer_id, received ${positionals.length} arguments`);
   }
   if (values.json && values.chart) return usageError('choose one of --json and --chart');
-  const { store, where } = openStore(values);
+  const { endpoint, region, tableName, where } = resolveTarget(values, process.env);
+  const store = createCounterStore({ client: createDynamoDbClient({ endpoint, region }), tableName });
   try {
     const body = await eventCountsBody(store, customerId, {
       starting_at: values['starting-at'],
@@ -84,10 +87,10 @@ async function main(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(body));
     else if (values.chart) console.log(formatCountsChart(body, process.stdout.columns ?? 80));
     else console.log(formatCountsTable(body));
-    return 0;
+    return EXIT_SUCCESS;
   } catch (error) {
     const { message, exitCode } = describeCliError(error, where, FLAGS);
-    console.error(`error: ${message}`);
+    printCliError(message);
     return exitCode;
   }
 }

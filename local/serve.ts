@@ -1,4 +1,8 @@
-import { DEFAULT_TABLE_NAME, optionalEnv, requireEnv } from '../core/config';
+import { EXIT_FAILURE, printCliError, resolveTarget } from '../core/cli-options';
+import { createDynamoDbClient, DEFAULT_TABLE_NAME, requireEnv } from '../core/config';
+import { createCounterStore } from '../core/counter-store';
+import { errorMessage } from '../core/errors';
+import { createHandler } from '../lambda/create-handler';
 import { waitForDynamoDb } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
 import { createLocalServer, listen, readPort } from './server';
@@ -20,13 +24,15 @@ async function main(): Promise<void> {
     return;
   }
   const endpoint = requireEnv('DYNAMODB_ENDPOINT');
-  const tableName = optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
+  const { tableName } = resolveTarget({}, process.env);
   const port = readPort('PORT', 3000);
   await waitForDynamoDb(endpoint);
 
-  // The very handler that runs in Lambda, configured through the same environment variables.
-  process.env.TABLE_NAME = tableName;
-  const { handler } = await import('../lambda/api-handler');
+  // The very handler that runs in Lambda, over a store of the table given here. (The Lambda's short
+  // request timeout guards its 10 s function timeout, which a local server does not have.)
+  const handler = createHandler({
+    store: createCounterStore({ client: createDynamoDbClient({ endpoint }), tableName }),
+  });
   const server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
   await listen(server, port);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -39,8 +45,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    `error: ${error instanceof Error ? error.message : String(error)} (usage: npm run serve -- --help)`,
-  );
-  process.exitCode = 1;
+  printCliError(`${errorMessage(error)} (usage: npm run serve -- --help)`);
+  process.exitCode = EXIT_FAILURE;
 });

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Server } from 'node:http';
+import { EXIT_FAILURE, printCliError, resolveTarget } from '../core/cli-options';
 import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
+import { createHandler } from '../lambda/create-handler';
 import { loadEvents } from '../loader/load-events';
 import { formatSummary } from '../loader/summary';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     return;
   }
   const port = readPort('PORT', 3000);
-  const tableName = optionalEnv('TABLE_NAME') ?? DEFAULT_TABLE_NAME;
+  const { endpoint: configuredEndpoint, tableName } = resolveTarget({}, process.env);
   const dataFile = optionalEnv('DATA_FILE') ?? 'data/events.csv';
   let dynamo: RunningDynamoDbLocal | undefined;
   let server: Server | undefined;
@@ -40,9 +42,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  let endpoint: string | undefined;
+  let endpoint = configuredEndpoint;
   try {
-    endpoint = optionalEnv('DYNAMODB_ENDPOINT');
     if (endpoint === undefined) {
       const dynamoPort = readPort('DYNAMODB_PORT', 8000);
       const dataDir = optionalEnv('DYNAMODB_DATA_DIR') ?? '.dynamodb';
@@ -56,16 +57,14 @@ async function main(): Promise<void> {
     const summary = await loadEvents({ store, input: createReadStream(dataFile), source: dataFile });
     console.log(formatSummary(summary));
 
-    // The very handler that runs in Lambda, configured through the same environment variables.
-    process.env.TABLE_NAME = tableName;
-    process.env.DYNAMODB_ENDPOINT = endpoint;
-    const { handler } = await import('../lambda/api-handler');
+    // The very handler that runs in Lambda, over the store that just loaded the events.
+    const handler = createHandler({ store });
     server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
     await listen(server, port);
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    printCliError(error);
     await dynamo?.stop();
-    process.exit(1);
+    process.exit(EXIT_FAILURE);
   }
   const base = `http://localhost:${port}`;
   console.log(`
@@ -81,4 +80,7 @@ Try:
 Stop with Ctrl-C.`);
 }
 
-void main();
+main().catch((error: unknown) => {
+  printCliError(error);
+  process.exitCode = EXIT_FAILURE;
+});

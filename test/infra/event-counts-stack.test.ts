@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDynamoDbClient } from '../../core/config';
 import { createCounterStore } from '../../core/counter-store';
 import { createRouter } from '../../lambda/routes';
 import { EventCountsStack } from '../../lib/event-counts-stack';
 import { loadEvents } from '../../loader/load-events';
+import { apiEvent } from '../support/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
@@ -51,32 +51,6 @@ function policyStatements(template: Template): Statement[] {
       (policy as Resource & { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
         .PolicyDocument.Statement,
   );
-}
-
-/** A GET as API Gateway (HTTP API, payload format 2.0) hands it to the function. */
-function apiEvent(path: string, query: Record<string, string>, requestId: string): APIGatewayProxyEventV2 {
-  const hasQuery = Object.keys(query).length > 0;
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: {},
-    queryStringParameters: hasQuery ? query : undefined,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId,
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Mar/2021:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-  };
 }
 
 describe('EventCountsStack', () => {
@@ -366,7 +340,7 @@ describe('EventCountsStack', () => {
       ];
       try {
         for (const [path, query] of requests) {
-          const response = await route(apiEvent(path, query, 'request'), 'request');
+          const response = await route(apiEvent(path, query, { requestId: 'request' }), 'request');
           expect({ path, query, status: response.statusCode }).toEqual({ path, query, status: 200 });
         }
       } finally {
@@ -398,7 +372,7 @@ describe('EventCountsStack', () => {
           '-e',
           script,
           bundle,
-          JSON.stringify(apiEvent(path, query, 'api-request-1')),
+          JSON.stringify(apiEvent(path, query, { requestId: 'api-request-1' })),
         ],
         { env: { ...process.env, TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint } },
       );

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDynamoDbClient } from '../../core/config';
 import { createCounterStore, planChunks } from '../../core/counter-store';
 import { createRouter } from '../../lambda/routes';
 import { loadEvents, readEvents } from '../../loader/load-events';
+import { apiEvent } from '../support/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { type RawEvent, readRawEvents } from '../support/recount';
 import { type SampleFile, writeSample } from '../support/sample';
@@ -52,12 +52,7 @@ function expectedCustomers(events: readonly RawEvent[]): Customer[] {
 function lister(table: TestTable) {
   const router = createRouter(table.store);
   return async (query: Record<string, string> = {}) => {
-    const event = {
-      rawPath: '/v1/customers',
-      queryStringParameters: query,
-      requestContext: { http: { method: 'GET' } },
-    } as unknown as APIGatewayProxyEventV2;
-    const response = await router(event, 'test-request');
+    const response = await router(apiEvent('/v1/customers', query), 'test-request');
     return { status: response.statusCode, body: JSON.parse(response.body ?? '') as ListBody };
   };
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
+import { StoreThrottledError } from '../../core/errors';
 import { createRouter } from '../../lambda/routes';
 import { loadEvents } from '../../loader/load-events';
 import { createLocalServer } from '../../local/server';
@@ -126,15 +127,14 @@ describe('docs/openapi.yaml', () => {
     await loadEvents({ store: table.store, input: createReadStream(sample.path), source: sample.path });
     server = createLocalServer(createRouter(table.store));
     base = await listen(server);
-    // Stores whose every read fails: with a plain error (500) or with DynamoDB throttling (503).
-    for (const [status, errorName] of [
-      ['500', 'Error'],
-      ['503', 'ThrottlingException'],
+    // Stores whose every read fails: with a plain error (500) or with DynamoDB throttling (503), as
+    // the DynamoDB store reports it.
+    for (const [status, failure] of [
+      ['500', () => new Error('simulated failure')],
+      ['503', () => new StoreThrottledError('simulated failure')],
     ] as const) {
       const fail = async () => {
-        const error = new Error('simulated failure');
-        error.name = errorName;
-        throw error;
+        throw failure();
       };
       const failingServer = createLocalServer(
         createRouter({

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createRouter } from '../../lambda/routes';
 import { loadEvents } from '../../loader/load-events';
+import { apiEventFor } from '../support/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { type SampleFile, writeSample } from '../support/sample';
 
@@ -36,13 +36,7 @@ describe('the query and customers CLIs against DynamoDB Local', () => {
 
   /** The body the HTTP API answers for the same request. */
   async function httpBody(path: string): Promise<string> {
-    const url = new URL(path, 'http://localhost');
-    const event = {
-      rawPath: url.pathname,
-      queryStringParameters: Object.fromEntries(url.searchParams),
-      requestContext: { http: { method: 'GET' } },
-    } as unknown as APIGatewayProxyEventV2;
-    return (await createRouter(table.store)(event, 'cli-test')).body ?? '';
+    return (await createRouter(table.store)(apiEventFor(path), 'cli-test')).body ?? '';
   }
 
   beforeAll(async () => {

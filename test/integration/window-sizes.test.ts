@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createRouter } from '../../lambda/routes';
 import { loadEvents } from '../../loader/load-events';
+import { apiEventFor } from '../support/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { type RawEvent, readRawEvents } from '../support/recount';
 
@@ -91,13 +91,7 @@ describe('event_counts window sizes and optional bounds on the real data set', (
     customers = [...new Set(events.map((event) => event.customer))].sort();
     const router = createRouter(table.store);
     get = async (path) => {
-      const url = new URL(path, 'http://localhost');
-      const event = {
-        rawPath: url.pathname,
-        queryStringParameters: Object.fromEntries(url.searchParams),
-        requestContext: { http: { method: 'GET' } },
-      } as unknown as APIGatewayProxyEventV2;
-      const response = await router(event, 'test-request');
+      const response = await router(apiEventFor(path), 'test-request');
       return { status: response.statusCode ?? 0, body: JSON.parse(response.body ?? '') as Body };
     };
   });

@@ -1,5 +1,5 @@
-import { CustomerNotFoundError, InvalidParameterError } from '../../core/errors';
-import type { EventCountsBody } from '../../lambda/routes';
+import { CustomerNotFoundError, InvalidParameterError, TableNotFoundError } from '../../core/errors';
+import type { EventCountsBody } from '../../lambda/response-bodies';
 import {
   describeCliError,
   formatColumns,
@@ -83,7 +83,7 @@ describe('describeCliError', () => {
   });
 
   it('turns a missing customer or table into exit 1', () => {
-    const missingTable = Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    const missingTable = new TableNotFoundError('t');
 
     expect(describeCliError(new CustomerNotFoundError('c1', 'no events'), 'table t', {}).exitCode).toBe(1);
     expect(describeCliError(missingTable, 'table t at http://x', {})).toEqual({

@@ -1,7 +1,10 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { CustomerSummary } from '../../core/counter-store';
+import { StoreThrottledError, StoreUnavailableError } from '../../core/errors';
+import type { Logger } from '../../lambda/http';
 import { type ApiReader, createRouter } from '../../lambda/routes';
+import { apiEvent } from '../support/api-event';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -51,31 +54,6 @@ function fakeStore(events: Record<string, number[]>) {
     },
   };
   return { reader, indexReads, counterReads };
-}
-
-/** A payload-2.0 event as API Gateway sends it. */
-function apiEvent(rawPath: string, query?: Record<string, string>, method = 'GET'): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: { host: 'api.example.com' },
-    queryStringParameters: query,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-      requestId: 'api-gateway-request',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Mar/2021:04:00:00 +0000',
-      timeEpoch: at('2021-03-01T04:00:00Z'),
-    },
-  };
 }
 
 function header(response: APIGatewayProxyStructuredResultV2, name: string): string | undefined {
@@ -357,7 +335,7 @@ describe('createRouter', () => {
     it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'])(
       'answers 405 with Allow: GET to %s',
       async (method) => {
-        const response = await router(apiEvent(eventCountsPath(CUSTOMER), undefined, method), REQUEST_ID);
+        const response = await router(apiEvent(eventCountsPath(CUSTOMER), {}, { method }), REQUEST_ID);
 
         expect(response.statusCode).toBe(405);
         expect(header(response, 'allow')).toBe('GET');
@@ -369,14 +347,17 @@ describe('createRouter', () => {
   describe('5xx errors', () => {
     const query = { starting_at: '2021-03-01T04:00:00Z', ending_before: '2021-03-01T06:30:00Z' };
 
-    function failingRouter(error: unknown) {
+    function failingRouter(error: unknown, logger?: Logger) {
       const { reader } = fakeStore({});
-      return createRouter({
-        ...reader,
-        queryHourCounts: async () => {
-          throw error;
+      return createRouter(
+        {
+          ...reader,
+          queryHourCounts: async () => {
+            throw error;
+          },
         },
-      });
+        logger,
+      );
     }
 
     it('answers a generic 500 with the request id and without the message or stack of an unexpected error', async () => {
@@ -405,6 +386,19 @@ describe('createRouter', () => {
       expect(logged).toContain('secret table internals');
     });
 
+    it('writes those details through the logger it is given instead of the console', async () => {
+      const lines: Parameters<Logger>[] = [];
+
+      await failingRouter(new Error('secret table internals'), (...line) => {
+        lines.push(line);
+      })(apiEvent(eventCountsPath(CUSTOMER), query), REQUEST_ID);
+
+      expect(lines).toEqual([
+        ['error', 'unhandled error', expect.objectContaining({ requestId: REQUEST_ID })],
+      ]);
+      expect(errorLog).not.toHaveBeenCalled();
+    });
+
     it('answers 500 when something that is not an Error is thrown', async () => {
       const response = await failingRouter('a string')(
         apiEvent(eventCountsPath(CUSTOMER), query),
@@ -415,10 +409,12 @@ describe('createRouter', () => {
       expect(response.body).not.toContain('a string');
     });
 
-    it('answers 503 with the request id and a Retry-After when DynamoDB throttles', async () => {
-      const throttled = new ProvisionedThroughputExceededException({
-        message: 'The level of configured provisioned throughput for the table event-counts was exceeded',
-        $metadata: { httpStatusCode: 400 },
+    it('answers 503 with the request id and a Retry-After when the store reports DynamoDB throttling', async () => {
+      const throttled = new StoreThrottledError('DynamoDB throttled a read of table event-counts', {
+        cause: new ProvisionedThroughputExceededException({
+          message: 'The level of configured provisioned throughput for the table event-counts was exceeded',
+          $metadata: { httpStatusCode: 400 },
+        }),
       });
 
       const response = await failingRouter(throttled)(apiEvent(eventCountsPath(CUSTOMER), query), REQUEST_ID);
@@ -433,10 +429,12 @@ describe('createRouter', () => {
       expect(body).not.toContain('event-counts');
     });
 
-    it('answers 503 when DynamoDB fails with a 5xx', async () => {
-      const serverError = Object.assign(new Error('We encountered an internal error'), {
-        name: 'InternalServerError',
-        $metadata: { httpStatusCode: 500 },
+    it('answers 503 when the store reports DynamoDB unavailable (a 5xx)', async () => {
+      const serverError = new StoreUnavailableError('DynamoDB failed: We encountered an internal error', {
+        cause: Object.assign(new Error('We encountered an internal error'), {
+          name: 'InternalServerError',
+          $metadata: { httpStatusCode: 500 },
+        }),
       });
 
       const response = await failingRouter(serverError)(
