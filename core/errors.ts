@@ -59,3 +59,14 @@ export class WriteConflictError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The table was written in a layout this version cannot load into. */
+export class TableFormatError extends Error {
+  constructor(
+    readonly tableName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TableFormatError';
+  }
+}

@@ -1,15 +1,4 @@
-import { once } from 'node:events';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  type WriteStream,
-} from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   EXIT_FAILURE,
@@ -25,42 +14,48 @@ import { createCounterStore } from '../core/counter-store';
 import { errorMessage } from '../core/errors';
 import { DEFAULT_RETRY_POLICY } from '../core/retry';
 import {
-  ChunkWriteError,
+  DEFAULT_BUFFER_EVENTS,
   DEFAULT_CONCURRENCY,
   InputReadError,
   type LoadSummary,
+  LoadWriteError,
   loadEvents,
-  type RejectedRow,
+  NoEventsError,
   TooManyRejectsError,
 } from './load-events';
 import { createProgressReporter } from './progress';
+import { createRejectsWriter, defaultRejectsPath, isSameFile } from './rejects-file';
 import { formatRowCounts, formatSummary, formatWriteFailure, summaryJson } from './summary';
 
-const EXIT = { loaded: EXIT_SUCCESS, failed: EXIT_FAILURE, usage: EXIT_USAGE, tooManyRejects: 3 } as const;
-const REJECTS_HEADER = 'line,reason,raw';
-/**
- * Rows of the data set take about 104 bytes; guessing from 150 sizes the transaction_id table of a
- * plain file without growing it and rarely oversizes it (a gzip file simply grows it).
- */
-const BYTES_PER_ROW_GUESS = 150;
+const EXIT = {
+  loaded: EXIT_SUCCESS,
+  failed: EXIT_FAILURE,
+  usage: EXIT_USAGE,
+  tooManyRejects: 3,
+  noEvents: 4,
+} as const;
 /** A hung connection must not hang the load: such a request is abandoned and retried. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 const HELP = `Usage: npm run load -- <file|-> [options]
 
 Loads a CSV of events (customer_id,event_type,transaction_id,timestamp; plain or gzip, detected by
-its first bytes; - reads stdin) into the hourly counters, exactly once: loading the same content
-again changes nothing, and re-running after a failure or a kill resumes where the load stopped.
+its first bytes; - reads stdin) into the hourly counters. Each event is counted at most once, by
+its transaction_id within its customer and hour, whatever loads came before: the same events
+again (re-encoded, reordered, in overlapping or cumulative exports) add nothing, and re-running
+a load that failed or was killed counts what is missing.
 
 Options:
 ${targetOptionsHelp(26)}
-  --rejects PATH          where rejected rows go, as CSV line,reason,raw (default: <file>.rejects.csv,
-                          stdin: rejects.csv)
-  --max-rejects N         stop before writing anything when more than N rows are rejected
-                          (default: no limit)
-  --concurrency N         transactions in flight at once (default: ${DEFAULT_CONCURRENCY})
-  --max-retry-seconds S   how long one transaction is retried on throttling, 5xx or network
-                          errors before the load stops (default: ${DEFAULT_RETRY_POLICY.maxElapsedMs / 1000})
+  --rejects PATH          where rejected and conflicting rows go, as CSV line,reason,raw
+                          (default: <file>.rejects.csv; stdin: rejects-<start time>-<pid>.csv)
+  --max-rejects N         stop when more than N rows are rejected (default: no limit); events
+                          counted before that stay counted
+  --concurrency N         requests in flight at once (default: ${DEFAULT_CONCURRENCY})
+  --buffer-events N       events held in memory between writes, about 40 bytes each
+                          (default: ${DEFAULT_BUFFER_EVENTS})
+  --max-retry-seconds S   how long one request is retried on throttling, conflicts, 5xx or
+                          network errors before the load stops (default: ${DEFAULT_RETRY_POLICY.maxElapsedMs / 1000})
   --json                  print the summary as one JSON object
   -h, --help              show this help
 
@@ -70,16 +65,19 @@ Examples:
   gunzip -c events.csv.gz | npm run load -- - --table EventCounts --region eu-west-1
 
 Exit codes:
-  0  loaded, or already loaded
-  1  failed (input unreadable, or DynamoDB failed after retries): re-run the same command to resume
+  0  loaded (also when every event was counted before)
+  1  failed (input unreadable, table in an older layout, or DynamoDB failed after retries):
+     re-run the same command to finish; nothing is counted twice
   2  bad usage
-  3  more rows rejected than --max-rejects allows: nothing was written`;
+  3  more rows rejected than --max-rejects allows
+  4  the input holds no acceptable row: nothing was written`;
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
   rejects: { type: 'string' },
   'max-rejects': { type: 'string' },
   concurrency: { type: 'string' },
+  'buffer-events': { type: 'string' },
   'max-retry-seconds': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -96,64 +94,19 @@ function integerOption(name: string, value: string | undefined, min: number): nu
   return number;
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** Writes rejected rows to `path`, creating it (with its header) at the first one. */
-function createRejectsWriter(path: string) {
-  let out: WriteStream | undefined;
-  let failure: Error | undefined;
-  return {
-    async write(row: RejectedRow): Promise<void> {
-      if (failure !== undefined) throw failure;
-      if (out === undefined) {
-        out = createWriteStream(path).on('error', (error) => {
-          failure = new Error(`cannot write the rejects file ${path}: ${error.message}`);
-        });
-        out.write(`${REJECTS_HEADER}\n`);
-      }
-      if (!out.write(`${row.line},${csvField(row.reason)},${csvField(row.raw)}\n`)) await once(out, 'drain');
-    },
-    /** Flushes the file; without rejects, removes a rejects file an earlier run left at `path`. */
-    async close(): Promise<void> {
-      if (out !== undefined) {
-        out.end();
-        await finished(out);
-      } else if (startsWithRejectsHeader(path)) {
-        rmSync(path);
-      }
-      if (failure !== undefined) throw failure;
-    },
-  };
-}
-
-function startsWithRejectsHeader(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(REJECTS_HEADER.length + 1);
-    const length = readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, length).toString() === `${REJECTS_HEADER}\n`;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
   >;
   let maxRejects: number | undefined;
   let concurrency: number;
+  let bufferEvents: number;
   let maxRetrySeconds: number;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     maxRejects = integerOption('max-rejects', parsed.values['max-rejects'], 0);
     concurrency = integerOption('concurrency', parsed.values.concurrency, 1) ?? DEFAULT_CONCURRENCY;
+    bufferEvents = integerOption('buffer-events', parsed.values['buffer-events'], 1) ?? DEFAULT_BUFFER_EVENTS;
     maxRetrySeconds =
       integerOption('max-retry-seconds', parsed.values['max-retry-seconds'], 0) ??
       DEFAULT_RETRY_POLICY.maxElapsedMs / 1000;
@@ -192,7 +145,13 @@ async function main(argv: string[]): Promise<number> {
     retryPolicy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: maxRetrySeconds * 1000 },
   });
   const json = values.json === true;
-  const rejectsPath = values.rejects ?? (file === '-' ? 'rejects.csv' : `${file}.rejects.csv`);
+  const rejectsPath = values.rejects ?? defaultRejectsPath(file, new Date(), process.pid);
+  if (file !== '-' && isSameFile(rejectsPath, file)) {
+    printCliError(
+      `--rejects ${JSON.stringify(rejectsPath)} is the input file; name another file for the rejected rows`,
+    );
+    return EXIT.usage;
+  }
   const rejects = createRejectsWriter(rejectsPath);
   const progress = createProgressReporter({ stream: process.stderr, totalBytes });
   const fail = (code: number, message: string, details: Record<string, unknown>) => {
@@ -208,14 +167,15 @@ async function main(argv: string[]): Promise<number> {
   let summary: LoadSummary;
   try {
     if (endpoint !== undefined) await store.ensureTable();
+    await store.checkFormat();
     summary = await loadEvents({
       store,
       input: file === '-' ? process.stdin : createReadStream(file),
       source: file,
       onReject: (row) => rejects.write(row),
       concurrency,
+      bufferEvents,
       maxRejects,
-      expectedRows: totalBytes === undefined ? undefined : Math.floor(totalBytes / BYTES_PER_ROW_GUESS),
       onProgress: (state) => progress.update(state),
     });
     await rejects.close();
@@ -229,19 +189,16 @@ async function main(argv: string[]): Promise<number> {
         { error: message, ...error.counts, maxRejects: error.maxRejects, rejectsFile: rejectsPath },
       );
     }
-    if (error instanceof ChunkWriteError) {
-      const { chunks, chunksApplied, chunksSkipped } = error;
-      return fail(EXIT.failed, formatWriteFailure(error), {
-        error: message,
-        chunks,
-        chunksApplied,
-        chunksSkipped,
-      });
+    if (error instanceof LoadWriteError) {
+      return fail(EXIT.failed, formatWriteFailure(error), { error: message, ...error.counts });
+    }
+    if (error instanceof NoEventsError) {
+      return fail(EXIT.noEvents, `error: ${message}`, { error: message, ...error.counts });
     }
     const hint =
       error instanceof InputReadError
         ? ''
-        : '\nNothing is counted twice: re-run the same command to resume the load.';
+        : '\nNothing is counted twice: re-run the same command to finish the load.';
     return fail(EXIT.failed, `error: ${message}${hint}`, { error: message });
   }
   progress.finish();
@@ -254,7 +211,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    printCliError(error, 'Nothing is counted twice: re-run the same command to resume the load.');
+    printCliError(error, 'Nothing is counted twice: re-run the same command to finish the load.');
     process.exitCode = EXIT.failed;
   },
 );

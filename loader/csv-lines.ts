@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse/sync';
 
 /**
@@ -7,23 +6,36 @@ import { CsvError, parse } from 'csv-parse/sync';
  */
 export const MAX_LINE_CHARS = 65_536;
 
+/** The UTF-8 byte order mark, read as latin1. */
+const UTF8_BOM = '\u00ef\u00bb\u00bf';
+
 /**
- * Splits decoded UTF-8 text into lines: one record per physical line, so a malformed line can
- * never swallow the lines after it. Strips a UTF-8 byte order mark at the start and the `\r` of
- * CRLF line ends. A line longer than `MAX_LINE_CHARS` comes out cut to `MAX_LINE_CHARS + 1`
+ * Splits bytes into lines, one character per byte (latin1): no byte is ever decoded away, so two
+ * different byte strings never become the same text, and a transaction_id is hashed byte for
+ * byte. ASCII reads the same either way; fields that must be text (customer ids, messages) are
+ * decoded as UTF-8 where they are used (`utf8`). One record per physical line, so a malformed line
+ * can never swallow the lines after it. Strips a UTF-8 byte order mark at the start and the `\r`
+ * of CRLF line ends. A line longer than `MAX_LINE_CHARS` comes out cut to `MAX_LINE_CHARS + 1`
  * characters, so its length alone tells that it was too long.
  */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
   private carry = '';
   private started = false;
+  /** The first bytes while they could still be the start of a byte order mark. */
+  private head = '';
 
   /** The lines that `bytes` completes, without their line ends. */
   push(bytes: Buffer): string[] {
-    let text = this.decoder.write(bytes);
-    if (!this.started && text !== '') {
+    let text = bytes.toString('latin1');
+    if (!this.started) {
+      text = this.head + text;
+      if (text.length < UTF8_BOM.length && UTF8_BOM.startsWith(text)) {
+        this.head = text;
+        return [];
+      }
       this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      this.head = '';
+      if (text.startsWith(UTF8_BOM)) text = text.slice(UTF8_BOM.length);
     }
     const lines: string[] = [];
     let from = 0;
@@ -42,7 +54,8 @@ export class LineSplitter {
 
   /** The last line when the input does not end with a line break. */
   end(): string | undefined {
-    const rest = this.carry + this.decoder.end();
+    const rest = this.head + this.carry;
+    this.head = '';
     this.carry = '';
     return rest === '' ? undefined : withoutCr(rest.slice(0, MAX_LINE_CHARS + 1));
   }
@@ -50,6 +63,12 @@ export class LineSplitter {
 
 function withoutCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+}
+
+/** Text read one character per byte, decoded as the UTF-8 it holds (invalid bytes become U+FFFD). */
+export function utf8(latin1: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: testing for bytes outside ASCII
+  return /[^\u0000-\u007f]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
 }
 
 /** The fields of one line, or why its quoting cannot be read. */
@@ -60,18 +79,37 @@ const QUOTE_ERRORS: Record<string, string> = {
   CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by other characters than a comma',
 };
 
+function parseLine(line: string, relaxQuotes: boolean): string[] {
+  const records = parse(line, {
+    relax_quotes: relaxQuotes,
+    relax_column_count: true,
+    record_delimiter: '\n',
+  });
+  return (records[0] ?? []) as string[];
+}
+
 /**
  * Splits one line into fields. Lines without a double quote (nearly all) are split on commas;
- * the others go through csv-parse, so `"a, b"` is one field and `""` an escaped quote, and a quote
- * inside an unquoted field is kept as it is.
+ * the others go through csv-parse, so `"a, b"` is one field and `""` an escaped quote. A quote
+ * inside an unquoted field is kept as it is (`a"b`); text after a closing quote (`"a"b`) and an
+ * unclosed quote make the line a reject.
  */
 export function splitCsvLine(line: string): LineFields {
   if (!line.includes('"')) return { ok: true, fields: line.split(',') };
+  let failure: CsvError;
   try {
-    const records = parse(line, { relax_quotes: true, relax_column_count: true, record_delimiter: '\n' });
-    return { ok: true, fields: (records[0] ?? []) as string[] };
+    return { ok: true, fields: parseLine(line, false) };
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
-    return { ok: false, reason: `malformed CSV quoting: ${QUOTE_ERRORS[error.code] ?? error.message}` };
+    failure = error;
   }
+  if (failure.code === 'INVALID_OPENING_QUOTE') {
+    try {
+      return { ok: true, fields: parseLine(line, true) };
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      failure = error;
+    }
+  }
+  return { ok: false, reason: `malformed CSV quoting: ${QUOTE_ERRORS[failure.code] ?? failure.message}` };
 }

@@ -1,7 +1,8 @@
 import { CUSTOMER_ID_RULE, isCustomerId } from '../core/customer-id';
 import { InvalidTimestampError, parseTimestamp } from '../core/time';
+import { utf8 } from './csv-lines';
 
-/** One valid event from the CSV. */
+/** One valid event from the CSV; text fields hold the line's bytes one character per byte (latin1). */
 export interface EventRow {
   customerId: string;
   eventType: string;
@@ -15,7 +16,21 @@ export type RowResult = { ok: true; event: EventRow } | { ok: false; reason: str
 /** The CSV's columns, in order. Files have no header line; one made of these names is recognised. */
 export const COLUMNS = ['customer_id', 'event_type', 'transaction_id', 'timestamp'] as const;
 
-const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+/** A value for a message: decoded as UTF-8, quoted, and cut to 80 characters. */
+export const show = (value: string) => {
+  const text = utf8(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+};
+
+/** Leading and trailing spaces and tabs are not part of a field (`docs/loading.md`). */
+function trimField(value: unknown): string {
+  const text = String(value);
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  return first === 32 || first === 9 || last === 32 || last === 9
+    ? text.replace(/^[ \t]+|[ \t]+$/g, '')
+    : text;
+}
 
 /** True when the fields are the column names, i.e. the line is a header rather than an event. */
 export function isHeaderRow(fields: readonly unknown[]): boolean {
@@ -26,8 +41,9 @@ export function isHeaderRow(fields: readonly unknown[]): boolean {
 }
 
 /**
- * Validates one CSV record (`customer_id,event_type,transaction_id,timestamp`). The reason of a
- * rejection names the field, shows the value and says what was expected.
+ * Validates one CSV record (`customer_id,event_type,transaction_id,timestamp`). Each field is
+ * trimmed of leading and trailing spaces and tabs, so ` t1` and `t1 ` are the one id `t1`. The
+ * reason of a rejection names the field, shows the value and says what was expected.
  */
 export function validateEventRow(fields: readonly unknown[]): RowResult {
   if (fields.length !== COLUMNS.length) {
@@ -36,20 +52,20 @@ export function validateEventRow(fields: readonly unknown[]): RowResult {
       reason: `expected ${COLUMNS.length} fields (${COLUMNS.join(',')}), found ${fields.length}`,
     };
   }
-  const customerId = String(fields[0]);
-  const eventType = String(fields[1]);
-  const transactionId = String(fields[2]);
-  const timestamp = String(fields[3]);
-  if (customerId.trim() === '') {
+  const customerId = trimField(fields[0]);
+  const eventType = trimField(fields[1]);
+  const transactionId = trimField(fields[2]);
+  const timestamp = trimField(fields[3]);
+  if (customerId === '') {
     return { ok: false, reason: `customer_id is empty: expected ${CUSTOMER_ID_RULE}` };
   }
   if (!isCustomerId(customerId)) {
     return { ok: false, reason: `customer_id ${show(customerId)} is invalid: expected ${CUSTOMER_ID_RULE}` };
   }
-  if (eventType.trim() === '') {
+  if (eventType === '') {
     return { ok: false, reason: 'event_type is empty: expected a type such as INGEST' };
   }
-  if (transactionId.trim() === '') {
+  if (transactionId === '') {
     return { ok: false, reason: 'transaction_id is empty: expected the id of the event' };
   }
   try {

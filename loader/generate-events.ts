@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { fmix32 } from '../core/digests';
 import { DAY_MS } from '../core/time';
-import { fmix32 } from './transaction-ids';
 
 /** What to generate; the same options always give the same bytes. */
 export interface GenerateOptions {

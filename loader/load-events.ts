@@ -1,24 +1,25 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { type CounterStore, type HourAggregate, planChunks, type WriteChunk } from '../core/counter-store';
-import { LineSplitter, MAX_LINE_CHARS, splitCsvLine } from './csv-lines';
-import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
-import { HourAggregator } from './hour-aggregator';
-import { contentFingerprint, TransactionIdSet } from './transaction-ids';
+import { contentFingerprint, digestTransactionId } from '../core/digests';
+import { errorMessage } from '../core/errors';
+import { LineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
+import { EventBuffer } from './event-buffer';
+import { COLUMNS, isHeaderRow, show, validateEventRow } from './event-row';
+import { type WriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
 export interface RejectedRow {
   line: number;
   reason: string;
+  /** The line as read (decoded as UTF-8); empty for a conflict found once the row had left memory. */
   raw: string;
   /** True for a reused transaction_id with other content: a duplicate, listed for review. */
   conflict: boolean;
 }
 
 /**
- * How the rows of a file were sorted. Blank lines are not rows; every other line is exactly one of
- * accepted, duplicate, rejected or header: `rows = accepted + duplicates + rejected + headers`.
+ * How the rows of an input were sorted. Blank lines are not rows; every other line is exactly one
+ * of accepted, duplicate, rejected or header: `rows = accepted + duplicates + rejected + headers`.
  */
 export interface RowCounts {
   rows: number;
@@ -26,19 +27,18 @@ export interface RowCounts {
   headers: number;
   /** Lines holding nothing but whitespace; skipped and counted here, never rows. */
   blankLines: number;
+  /** Events this load counted. */
   accepted: number;
-  /** Rows whose transaction_id came earlier in the file; not counted again. */
+  /**
+   * Rows not counted because their transaction_id is counted in their customer and hour already:
+   * earlier in this input, or by an earlier or concurrent load.
+   */
   duplicates: number;
-  /** The duplicates whose content (customer, type or time) differs from the first one. */
+  /** The duplicates found in the table rather than in this input. */
+  alreadyCounted: number;
+  /** The duplicates whose content (type or time) differs from the event counted. */
   conflicts: number;
   rejected: number;
-}
-
-/** What reading a file found, before anything is written. */
-export interface ReadResult extends RowCounts {
-  /** SHA-256 of the (decompressed) content: the identity of this load. */
-  loadId: string;
-  hours: HourAggregate[];
 }
 
 /** Where a load is, for a progress display. */
@@ -49,47 +49,46 @@ export type LoadProgress =
       bytesRead: number;
       rows: number;
     }
-  | { phase: 'writing'; chunksDone: number; chunks: number };
-
-export interface ReadOptions {
-  onProgress?: (progress: LoadProgress) => void;
-  /** Stop reading with TooManyRejectsError once more rows than this are rejected. */
-  maxRejects?: number;
-  /** Rows the input probably holds, to size the transaction_id table once instead of growing it. */
-  expectedRows?: number;
-}
+  | { phase: 'writing'; hoursDone: number; hours: number };
 
 /** The outcome of a load, for the summary line. */
 export interface LoadSummary extends RowCounts {
-  loadId: string;
   source: string;
-  chunks: number;
-  /** Chunks this run applied. */
-  chunksApplied: number;
-  /** Chunks found applied already, by an earlier (killed or concurrent) run of the same content. */
-  chunksSkipped: number;
+  /** Times the buffer was written: once for an input that fits it. */
+  writes: number;
+  transactions: number;
   itemsWritten: number;
-  alreadyLoaded: boolean;
-  readSeconds: number;
   seconds: number;
 }
 
-export interface LoadOptions extends ReadOptions {
-  store: CounterStore;
-  /** The raw bytes of the CSV, optionally gzip-compressed (detected by its magic bytes). */
-  input: Readable;
-  /** A name for the input (its path, or `-`), recorded with the load. */
-  source: string;
-  /** Called for each rejected or conflicting row; the read waits while a returned promise is pending. */
-  onReject?: (row: RejectedRow) => void | Promise<void>;
-  /** Transactions in flight at once (default `DEFAULT_CONCURRENCY`). */
-  concurrency?: number;
-}
-
-/** Transactions the loader keeps in flight by default. */
+/** Events the loader holds before it writes them: about 40 bytes each. */
+export const DEFAULT_BUFFER_EVENTS = 250_000;
+/** Requests the loader keeps in flight by default. */
 export const DEFAULT_CONCURRENCY = 8;
 
-/** Thrown by the read when `maxRejects` is exceeded; nothing has been written. */
+export interface LoadOptions {
+  store: WriteStore;
+  /** The raw bytes of the CSV, optionally gzip-compressed (detected by its magic bytes). */
+  input: Readable;
+  /** A name for the input (its path, or `-`), for messages. */
+  source: string;
+  /** Called for each rejected or conflicting row; the load waits while a returned promise is pending. */
+  onReject?: (row: RejectedRow) => void | Promise<void>;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Stop with TooManyRejectsError once more rows than this are rejected. */
+  maxRejects?: number;
+  /** Requests in flight at once (default `DEFAULT_CONCURRENCY`). */
+  concurrency?: number;
+  /** Events held before they are written (default `DEFAULT_BUFFER_EVENTS`). */
+  bufferEvents?: number;
+}
+
+const written = (counts: RowCounts) =>
+  counts.accepted > 0
+    ? `${counts.accepted} events were counted before it stopped; re-running the same command counts the rest, never one twice`
+    : 'nothing was written';
+
+/** Thrown when more rows are rejected than `maxRejects` allows; the load stops there. */
 export class TooManyRejectsError extends Error {
   constructor(
     readonly counts: RowCounts,
@@ -97,41 +96,44 @@ export class TooManyRejectsError extends Error {
     readonly line: number,
   ) {
     super(
-      `${counts.rejected} rejected rows exceed --max-rejects ${maxRejects} (stopped reading at line ${line}); nothing was written`,
+      `${counts.rejected} rejected rows exceed --max-rejects ${maxRejects} (stopped at line ${line}); ${written(counts)}`,
     );
     this.name = 'TooManyRejectsError';
   }
 }
 
-/** Thrown when the input cannot be read (missing file, corrupt gzip); nothing has been written. */
+/** Thrown when the input cannot be read (missing file, corrupt gzip). */
 export class InputReadError extends Error {
-  constructor(source: string, cause: unknown) {
-    super(
-      `cannot read ${source}: ${cause instanceof Error ? cause.message : String(cause)}; nothing was written`,
-      {
-        cause,
-      },
-    );
+  constructor(source: string, counts: RowCounts, cause: unknown) {
+    super(`cannot read ${source}: ${errorMessage(cause)}; ${written(counts)}`, { cause });
     this.name = 'InputReadError';
   }
 }
 
-/** Thrown when a chunk cannot be written; says how far the load got. Re-running resumes it. */
-export class ChunkWriteError extends Error {
+/** Thrown when the input holds no event at all: nothing is written. */
+export class NoEventsError extends Error {
   constructor(
-    readonly sequence: number,
-    readonly chunks: number,
-    readonly chunksApplied: number,
-    readonly chunksSkipped: number,
+    source: string,
+    readonly counts: RowCounts,
+    hint: string,
+  ) {
+    const what =
+      counts.rows === 0
+        ? 'holds no rows'
+        : `has no acceptable row (${counts.rejected} of ${counts.rows} rejected)`;
+    super(`${source} ${what}${hint}; nothing was written`);
+    this.name = 'NoEventsError';
+  }
+}
+
+/** Thrown when writing fails after its retries; says how far the load got. Re-running finishes it. */
+export class LoadWriteError extends Error {
+  constructor(
+    readonly counts: RowCounts,
     cause: unknown,
   ) {
-    super(
-      `chunk ${sequence} of ${chunks} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
-    this.name = 'ChunkWriteError';
+    super(`writing failed: ${errorMessage(cause)}`, { cause });
+    this.name = 'LoadWriteError';
   }
 }
 
@@ -160,37 +162,67 @@ async function* decompress(input: Readable, onBytes: (bytes: number) => void): A
   }
 }
 
-const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+/** Why an input may have no acceptable row, judged from its first bytes. */
+function encodingHint(head: Buffer | undefined): string {
+  if (head === undefined || head.length === 0) return '';
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    return ': it looks like UTF-16 (it starts with a UTF-16 byte order mark); convert it to UTF-8';
+  }
+  if (head.includes(0)) return ': it holds NUL bytes, so it is binary or UTF-16, not a UTF-8 CSV';
+  if (!head.includes(0x0a) && head.includes(0x0d)) {
+    return ': its lines end with CR alone (classic Mac); convert them to LF or CRLF';
+  }
+  return '';
+}
 
 /**
- * Streams a CSV of events, validates each row, drops repeated transaction_ids (a repeat with other
- * content is a conflict) and aggregates the rest into per-customer hourly time indexes. Each line
- * is one record: blank lines are counted apart, a first line made of the column names is a header,
- * and every other line ends up accepted, duplicate or rejected (see RowCounts).
+ * Streams a CSV of events into the counter store, counting each event at most once: an event is
+ * its transaction_id within its customer and UTC hour, and a load counts it only if that hour
+ * does not hold it yet (core/write-plan.ts, loader/write-events.ts). Each line is one record:
+ * blank lines are counted apart, a first line made of the column names is a header, and every
+ * other line is accepted, duplicate or rejected (see RowCounts). Events are held in a buffer of
+ * `bufferEvents` and written whenever it fills, so memory does not grow with the input; loading
+ * the same events again, in any order or encoding, or re-running a killed load, counts nothing twice.
  *
- * @throws TooManyRejectsError when more than `options.maxRejects` rows are rejected.
+ * @throws TooManyRejectsError when more than `maxRejects` rows are rejected.
+ * @throws InputReadError when the input cannot be read.
+ * @throws NoEventsError when the input holds no acceptable row (nothing is written).
+ * @throws LoadWriteError when writing fails after its retries; re-running finishes the load.
  */
-export async function readEvents(
-  input: Readable,
-  onReject: (row: RejectedRow) => void | Promise<void> = () => {},
-  options: ReadOptions = {},
-): Promise<ReadResult> {
-  const { onProgress, maxRejects, expectedRows } = options;
-  const hash = createHash('sha256');
+export async function loadEvents({
+  store,
+  input,
+  source,
+  onReject = () => {},
+  onProgress,
+  maxRejects,
+  concurrency = DEFAULT_CONCURRENCY,
+  bufferEvents = DEFAULT_BUFFER_EVENTS,
+}: LoadOptions): Promise<LoadSummary> {
+  const startedAt = performance.now();
   const splitter = new LineSplitter();
-  const ids = new TransactionIdSet(expectedRows);
-  const aggregator = new HourAggregator();
+  const buffer = new EventBuffer();
   const counts: RowCounts = {
     rows: 0,
     headers: 0,
     blankLines: 0,
     accepted: 0,
     duplicates: 0,
+    alreadyCounted: 0,
     conflicts: 0,
     rejected: 0,
   };
+  const totals = { writes: 0, transactions: 0, itemsWritten: 0 };
   let line = 0;
   let bytesRead = 0;
+  let head: Buffer | undefined;
+
+  const reject = async (row: RejectedRow) => {
+    await onReject(row);
+    if (maxRejects !== undefined && counts.rejected > maxRejects) {
+      throw new TooManyRejectsError({ ...counts }, maxRejects, row.line);
+    }
+  };
 
   // Sorts one line into the counts; returns the row to report when it is rejected or conflicting.
   const take = (text: string): RejectedRow | undefined => {
@@ -204,7 +236,7 @@ export async function readEvents(
     if (text.length > MAX_LINE_CHARS) {
       counts.rejected++;
       const reason = `line is longer than ${MAX_LINE_CHARS} characters: expected ${COLUMNS.join(',')}`;
-      return { line, reason, raw: `${text.slice(0, 1000)}...`, conflict: false };
+      return { line, reason, raw: `${utf8(text.slice(0, 1000))}...`, conflict: false };
     }
     const split = splitCsvLine(text);
     const row = split.ok ? validateEventRow(split.fields) : split;
@@ -216,148 +248,82 @@ export async function readEvents(
         }
         counts.rejected++;
         const reason = 'a header line after the first row: expected an event (were two files joined?)';
-        return { line, reason, raw: text, conflict: false };
+        return { line, reason, raw: utf8(text), conflict: false };
       }
       counts.rejected++;
-      return { line, reason: row.reason, raw: text, conflict: false };
+      return { line, reason: row.reason, raw: utf8(text), conflict: false };
     }
     const { customerId, eventType, transactionId, time } = row.event;
-    const seen = ids.add(transactionId, contentFingerprint(customerId, eventType, time));
-    if (seen === 'new') {
-      aggregator.add(customerId, time);
-      counts.accepted++;
-      return undefined;
-    }
+    const digest = digestTransactionId(transactionId);
+    const seen = buffer.add(
+      customerId,
+      time,
+      digest.hi,
+      digest.lo,
+      contentFingerprint(eventType, time),
+      line,
+    );
+    if (seen === 'new') return undefined;
     counts.duplicates++;
     if (seen === 'same') return undefined;
     counts.conflicts++;
     return {
       line,
-      reason: `conflict: transaction_id ${show(transactionId)} came earlier with another customer, type or time; not counted again`,
-      raw: text,
+      reason:
+        `conflict: transaction_id ${show(transactionId)} came earlier in this input for the same customer and ` +
+        'hour with another event_type or timestamp; the event counted first stands',
+      raw: utf8(text),
       conflict: true,
     };
   };
-  const report = async (row: RejectedRow) => {
-    await onReject(row);
-    if (maxRejects !== undefined && counts.rejected > maxRejects) {
-      throw new TooManyRejectsError({ ...counts }, maxRejects, row.line);
+
+  const write = async () => {
+    if (buffer.size === 0) return;
+    let stats: WriteStats;
+    try {
+      stats = await writeBufferedHours(buffer.buffered(), {
+        store,
+        concurrency,
+        onConflict: (conflictLine, reason) =>
+          onReject({ line: conflictLine, reason, raw: '', conflict: true }),
+        onProgress: (hoursDone, hours) => onProgress?.({ phase: 'writing', hoursDone, hours }),
+      });
+    } catch (error) {
+      throw new LoadWriteError({ ...counts }, error);
     }
+    counts.accepted += stats.accepted;
+    counts.duplicates += stats.alreadyCounted + stats.conflicts;
+    counts.alreadyCounted += stats.alreadyCounted + stats.conflicts;
+    counts.conflicts += stats.conflicts;
+    totals.writes++;
+    totals.transactions += stats.transactions;
+    totals.itemsWritten += stats.itemsWritten;
+    buffer.clear();
   };
 
   try {
     for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes))) {
-      hash.update(chunk);
+      head ??= chunk.subarray(0, 4096);
       for (const text of splitter.push(chunk)) {
         const row = take(text);
-        if (row !== undefined) await report(row);
+        if (row !== undefined) await reject(row);
+        if (buffer.size >= bufferEvents) await write();
       }
       onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
     }
     const last = splitter.end();
     const row = last === undefined ? undefined : take(last);
-    if (row !== undefined) await report(row);
+    if (row !== undefined) await reject(row);
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
+  } catch (error) {
+    if (error instanceof TooManyRejectsError || error instanceof LoadWriteError) throw error;
+    throw new InputReadError(source, { ...counts }, error);
   } finally {
     input.destroy();
   }
-  return { loadId: hash.digest('hex'), ...counts, hours: [...aggregator.hours()] };
-}
-
-/** Applies chunks `concurrency` at a time; chunks applied by an earlier run are skipped. */
-async function writeChunks(
-  store: CounterStore,
-  chunks: WriteChunk[],
-  concurrency: number,
-  onProgress: ((progress: LoadProgress) => void) | undefined,
-) {
-  const stats = { chunks: chunks.length, chunksApplied: 0, chunksSkipped: 0, itemsWritten: 0 };
-  let next = 0;
-  let failure: { sequence: number; error: unknown } | undefined;
-  const worker = async () => {
-    // After a failure no new chunk starts; those in flight finish, so the counts are exact.
-    while (failure === undefined && next < chunks.length) {
-      const chunk = chunks[next++] as WriteChunk;
-      try {
-        const outcome = await store.applyChunk(chunk);
-        if (outcome.status === 'applied') {
-          stats.chunksApplied++;
-          stats.itemsWritten += outcome.itemsWritten;
-        } else {
-          stats.chunksSkipped++;
-        }
-      } catch (error) {
-        failure ??= { sequence: chunk.sequence, error };
-        return;
-      }
-      onProgress?.({
-        phase: 'writing',
-        chunksDone: stats.chunksApplied + stats.chunksSkipped,
-        chunks: chunks.length,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
-  if (failure !== undefined) {
-    throw new ChunkWriteError(
-      failure.sequence,
-      stats.chunks,
-      stats.chunksApplied,
-      stats.chunksSkipped,
-      failure.error,
-    );
+  if (counts.accepted + counts.duplicates === 0 && buffer.size === 0) {
+    throw new NoEventsError(source, { ...counts }, encodingHint(head));
   }
-  return stats;
-}
-
-/**
- * Loads a CSV of events into the counter store exactly once: the content hash identifies the
- * load and each transaction is guarded by a marker, so loading the same content again, or
- * re-running after a crash, never counts an event twice. A different file adds its events.
- *
- * @throws TooManyRejectsError when more than `maxRejects` rows are rejected (nothing is written).
- * @throws InputReadError when the input cannot be read (nothing is written).
- * @throws ChunkWriteError when a chunk fails after its retries; re-running resumes the load.
- */
-export async function loadEvents({
-  store,
-  input,
-  source,
-  onReject,
-  concurrency = DEFAULT_CONCURRENCY,
-  maxRejects,
-  onProgress,
-  expectedRows,
-}: LoadOptions): Promise<LoadSummary> {
-  const startedAt = performance.now();
-  let read: ReadResult;
-  try {
-    read = await readEvents(input, onReject, { maxRejects, onProgress, expectedRows });
-  } catch (error) {
-    throw error instanceof TooManyRejectsError ? error : new InputReadError(source, error);
-  }
-  const readSeconds = (performance.now() - startedAt) / 1000;
-  const { hours, ...counts } = read;
-  const done = await store.getLoad(read.loadId);
-  const written = done
-    ? { chunks: done.chunks, chunksApplied: 0, chunksSkipped: done.chunks, itemsWritten: 0 }
-    : await writeChunks(store, planChunks(read.loadId, hours), concurrency, onProgress);
-  if (!done) {
-    await store.completeLoad({
-      loadId: read.loadId,
-      source,
-      completedAt: new Date().toISOString(),
-      rows: read.rows,
-      accepted: read.accepted,
-      chunks: written.chunks,
-    });
-  }
-  return {
-    ...counts,
-    source,
-    ...written,
-    alreadyLoaded: done !== undefined,
-    readSeconds,
-    seconds: (performance.now() - startedAt) / 1000,
-  };
+  await write();
+  return { ...counts, source, ...totals, seconds: (performance.now() - startedAt) / 1000 };
 }

@@ -71,16 +71,16 @@ export function formatProgress(progress: LoadProgress, elapsedSeconds: number, t
       pace(progress.rows, 'rows', elapsedSeconds, fraction)
     );
   }
-  const fraction = progress.chunks === 0 ? 1 : progress.chunksDone / progress.chunks;
+  const fraction = progress.hours === 0 ? 1 : progress.hoursDone / progress.hours;
   return (
-    `writing ${bar(fraction)} ${progress.chunksDone}/${progress.chunks} chunks` +
-    pace(progress.chunksDone, 'chunks', elapsedSeconds, fraction)
+    `writing ${bar(fraction)} ${progress.hoursDone}/${progress.hours} hours` +
+    pace(progress.hoursDone, 'hours', elapsedSeconds, fraction)
   );
 }
 
 /**
- * A one-line progress display on a terminal: bytes, rows/s and ETA while reading, chunks,
- * chunks/s and ETA while writing. When the stream is not a terminal it does nothing at all, so
+ * A one-line progress display on a terminal: bytes, rows/s and ETA while reading, hours,
+ * hours/s and ETA while writing (each time the buffer is written). When the stream is not a terminal it does nothing at all, so
  * logs and pipes get only the summary.
  */
 export function createProgressReporter({

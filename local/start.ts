@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { Server } from 'node:http';
 import { EXIT_FAILURE, printCliError, resolveTarget } from '../core/cli-options';
 import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
-import { createCounterStore } from '../core/counter-store';
+import { type CounterStore, createCounterStore } from '../core/counter-store';
+import { TableFormatError } from '../core/errors';
 import { createHandler } from '../lambda/create-handler';
 import { loadEvents } from '../loader/load-events';
 import { formatSummary } from '../loader/summary';
@@ -22,6 +23,23 @@ Environment:
   DYNAMODB_DATA_DIR  where that DynamoDB Local keeps its data (default .dynamodb)
   TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
   DATA_FILE          CSV to load at start (default data/events.csv)`;
+
+/**
+ * Makes sure the table is in this version's layout. A table of an older layout in the DynamoDB
+ * Local that `npm start` runs itself holds only the bundled data: it is replaced. Anywhere else
+ * the loader's message says what to do.
+ */
+async function checkFormat(store: CounterStore, ownDynamoDb: boolean): Promise<void> {
+  try {
+    await store.checkFormat();
+  } catch (error) {
+    if (!(error instanceof TableFormatError && ownDynamoDb)) throw error;
+    console.log(`Table ${store.tableName} has the layout of an earlier version; recreating it ...`);
+    await store.deleteTable();
+    await store.ensureTable();
+    await store.checkFormat();
+  }
+}
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -53,6 +71,7 @@ async function main(): Promise<void> {
     }
     const store = createCounterStore({ client: createDynamoDbClient({ endpoint }), tableName });
     await store.ensureTable();
+    await checkFormat(store, dynamo !== undefined);
     console.log(`Loading ${dataFile} into table ${tableName} at ${endpoint} ...`);
     const summary = await loadEvents({ store, input: createReadStream(dataFile), source: dataFile });
     console.log(formatSummary(summary));

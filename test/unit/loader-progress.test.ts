@@ -23,18 +23,18 @@ describe('formatProgress', () => {
     );
   });
 
-  it('shows chunks, chunks/s and ETA while writing', () => {
-    expect(formatProgress({ phase: 'writing', chunksDone: 300, chunks: 400 }, 3_600)).toBe(
-      'writing [###############-----]  75% 300/400 chunks, 0.1 chunks/s, ETA 20:00',
+  it('shows hours, hours/s and ETA while writing', () => {
+    expect(formatProgress({ phase: 'writing', hoursDone: 300, hours: 400 }, 3_600)).toBe(
+      'writing [###############-----]  75% 300/400 hours, 0.1 hours/s, ETA 20:00',
     );
-    expect(formatProgress({ phase: 'writing', chunksDone: 100, chunks: 400 }, 10_000)).toContain(
+    expect(formatProgress({ phase: 'writing', hoursDone: 100, hours: 400 }, 10_000)).toContain(
       'ETA 8:20:00',
     );
   });
 
   it('leaves out rates and ETA in the first second of a phase', () => {
-    expect(formatProgress({ phase: 'writing', chunksDone: 1, chunks: 400 }, 0.01)).toBe(
-      'writing [--------------------]   0% 1/400 chunks',
+    expect(formatProgress({ phase: 'writing', hoursDone: 1, hours: 400 }, 0.01)).toBe(
+      'writing [--------------------]   0% 1/400 hours',
     );
   });
 });
@@ -61,7 +61,7 @@ describe('createProgressReporter', () => {
     now = 150;
     progress.update({ phase: 'reading', bytesRead: 30, rows: 3 });
     now = 160;
-    progress.update({ phase: 'writing', chunksDone: 1, chunks: 4 });
+    progress.update({ phase: 'writing', hoursDone: 1, hours: 4 });
     progress.finish();
 
     expect(stream.writes.map((text) => text.replace('\r\x1b[2K', '').split(' ')[0])).toEqual([

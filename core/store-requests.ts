@@ -1,0 +1,207 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { PutCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DigestFragment } from './digests';
+import {
+  counterKey,
+  customerPk,
+  DIRECTORY_SHARDS,
+  directoryKey,
+  directoryPk,
+  FORMAT_KEY,
+  hourOfCounterSk,
+  hourRange,
+  LEGACY_DIRECTORY_PK,
+  PK,
+  SK,
+  TABLE_FORMAT,
+} from './keys';
+
+/*
+ * The requests the store sends and the reading of what comes back, as pure functions: which keys,
+ * which expressions, which aliases for the reserved words `count` and `hour`. The I/O module
+ * (core/counter-store.ts) only sends them.
+ */
+
+/** A customer's entry in the directory. */
+export interface CustomerSummary {
+  customerId: string;
+  /** Epoch milliseconds of the customer's first and last counted event. */
+  firstEventAt: number;
+  lastEventAt: number;
+  totalEvents: number;
+}
+
+/** One page of the customer directory, in customer id order. */
+export interface CustomerPage {
+  customers: CustomerSummary[];
+  /** The last customer id of this page when more follow; pass it as `after` for the next page. */
+  lastCustomerId?: string;
+}
+
+/** What a load needs to know of one (customer, hour) before writing to it. */
+export interface HourState {
+  /** The version of the hour's dedup head; 0 when nothing was ever written to the hour. */
+  version: number;
+  /** The digests of every event counted in the hour. */
+  fragments: DigestFragment[];
+}
+
+type Item = Record<string, unknown>;
+
+function between(tableName: string, pk: string, first: string, last: string): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+    ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+    ExpressionAttributeValues: { ':pk': pk, ':first': first, ':last': last },
+  };
+}
+
+/** The counters of the hours `firstHour` to `lastHour` inclusive: one key range, counters only. */
+export function counterQuery(tableName: string, customerId: string, firstHour: number, lastHour: number) {
+  const first = counterKey(customerId, firstHour);
+  const input = between(tableName, first[PK], first[SK], counterKey(customerId, lastHour)[SK]);
+  return {
+    ...input,
+    ProjectionExpression: '#sk, #count',
+    ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#count': 'count' },
+  };
+}
+
+/** Counts by hour start from the items of a counter query. */
+export function readHourCounts(items: readonly Item[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const item of items) counts.set(hourOfCounterSk(String(item[SK])), Number(item.count));
+  return counts;
+}
+
+/** Every time index fragment of one hour. */
+export function indexQuery(tableName: string, customerId: string, hour: number): QueryCommandInput {
+  const { first, last } = hourRange('I', hour);
+  return { ...between(tableName, customerPk(customerId), first, last), ProjectionExpression: 'offsets' };
+}
+
+/** The dedup head and digest fragments of one hour, read consistently (a load decides on them). */
+export function hourStateQuery(tableName: string, customerId: string, hour: number): QueryCommandInput {
+  const { first, last } = hourRange('X', hour);
+  return {
+    ...between(tableName, customerPk(customerId), first, last),
+    ProjectionExpression: '#sk, v, digests',
+    ConsistentRead: true,
+  };
+}
+
+/** The state of one hour from the items of its hour state query. */
+export function readHourState(hour: number, items: readonly Item[]): HourState {
+  const head = hourRange('X', hour).first;
+  const state: HourState = { version: 0, fragments: [] };
+  for (const item of items) {
+    if (item[SK] === head) state.version = Number(item.v);
+    else state.fragments.push(new DigestFragment(item.digests as Uint8Array));
+  }
+  return state;
+}
+
+/**
+ * The two updates that widen a customer's first and last event time to include `[first, last]`:
+ * each only moves its bound outward, so repeating it changes nothing (a failed condition is the
+ * normal "already wider").
+ */
+export function widenSpanUpdates(
+  tableName: string,
+  customerId: string,
+  first: number,
+  last: number,
+): UpdateCommandInput[] {
+  return [
+    { name: 'firstEventAt', time: first, condition: '#at > :time' },
+    { name: 'lastEventAt', time: last, condition: '#at < :time' },
+  ].map(({ name, time, condition }) => ({
+    TableName: tableName,
+    Key: directoryKey(customerId),
+    UpdateExpression: 'SET #at = :time',
+    ConditionExpression: `attribute_not_exists(#at) OR ${condition}`,
+    ExpressionAttributeNames: { '#at': name },
+    ExpressionAttributeValues: { ':time': time },
+  }));
+}
+
+/** The next entries of one directory shard after the customer id `after`. */
+export function directoryShardQuery(
+  tableName: string,
+  shard: number,
+  limit: number,
+  after?: string,
+): QueryCommandInput {
+  return after === undefined
+    ? {
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': directoryPk(shard) },
+        Limit: limit,
+      }
+    : {
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk > :after',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': directoryPk(shard), ':after': after },
+        Limit: limit,
+      };
+}
+
+/** The shard numbers of the directory. */
+export const DIRECTORY_SHARD_NUMBERS = Array.from({ length: DIRECTORY_SHARDS }, (_, shard) => shard);
+
+/** A directory item as a summary. */
+export function toCustomerSummary(item: Item): CustomerSummary {
+  return {
+    customerId: String(item[SK]),
+    firstEventAt: Number(item.firstEventAt),
+    lastEventAt: Number(item.lastEventAt),
+    // The span is widened before the events are added: in between, the entry has no total yet.
+    totalEvents: Number(item.total ?? 0),
+  };
+}
+
+/** The first `limit` entries of the shards' pages in customer id order, and whether more follow. */
+export function mergeCustomerPages(pages: readonly Item[][], limit: number): CustomerPage {
+  const merged = pages
+    .flat()
+    .map(toCustomerSummary)
+    .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  const customers = merged.slice(0, limit);
+  return merged.length > limit ? { customers, lastCustomerId: customers.at(-1)?.customerId } : { customers };
+}
+
+/** The table format marker of this version. */
+export function formatMarkerPut(tableName: string): PutCommandInput {
+  return { TableName: tableName, Item: { ...FORMAT_KEY, format: TABLE_FORMAT } };
+}
+
+/** One item of the first layout's directory partition, if the table has any. */
+export function legacyDirectoryQuery(tableName: string): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': PK },
+    ExpressionAttributeValues: { ':pk': LEGACY_DIRECTORY_PK },
+    Limit: 1,
+  };
+}
+
+/** The table: on-demand capacity, string keys `pk` and `sk`. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: PK, AttributeType: 'S' },
+      { AttributeName: SK, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: PK, KeyType: 'HASH' },
+      { AttributeName: SK, KeyType: 'RANGE' },
+    ],
+  };
+}

@@ -1,0 +1,214 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from './digests';
+import {
+  counterKey,
+  dedupHeadKey,
+  digestFragmentKey,
+  directoryKey,
+  indexFragmentKey,
+  MAX_WRITE_VERSION,
+  PK,
+} from './keys';
+import { MAX_OFFSETS_PER_INDEX_ITEM, packOffsets } from './time-index';
+
+/*
+ * What a load writes, decided in pure code: hour writes in, transactions out. The DynamoDB I/O
+ * module only sends them (core/counter-store.ts).
+ */
+
+/** DynamoDB allows at most 100 actions in one transaction. */
+export const MAX_ACTIONS_PER_TRANSACTION = 100;
+/** A transaction may carry at most 4 MB; stay well below it. */
+export const MAX_TRANSACTION_BYTES = 3_500_000;
+/**
+ * Events one hour write carries at most: 16 bytes each (offset and digest entry) stay under the
+ * transaction's size with its 2 + 2 + 5 items. A larger batch is written as several hour writes.
+ */
+export const MAX_EVENTS_PER_HOUR_WRITE = 150_000;
+/** Room for keys, attribute names and numbers of one item, on top of its binary payload. */
+const ITEM_OVERHEAD_BYTES = 256;
+
+/** New events of one (customer, hour), guarded by the version of the hour's dedup head. */
+export interface HourWrite {
+  customerId: string;
+  /** Epoch milliseconds of the hour's start. */
+  hour: number;
+  /** The head's version as read before this write: 0 when the hour has never been written. */
+  version: number;
+  /** Millisecond offsets within the hour of the new events, sorted. */
+  offsets: Uint32Array;
+  /** The new events' digest entries (core/digests.ts), packed and sorted by digest. */
+  digests: Uint8Array;
+}
+
+/** One transaction's items, in the form of the DynamoDB document client. */
+export type TransactionItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/** A transaction and the hour writes it applies: all of them, or none. */
+export interface PlannedTransaction {
+  writes: HourWrite[];
+  items: TransactionItems;
+}
+
+const events = (write: HourWrite) => write.offsets.length;
+
+/** Number of fragments of `count` entries at `perItem` each. */
+const fragments = (count: number, perItem: number) => Math.ceil(count / perItem);
+
+function hourWriteActions(write: HourWrite): number {
+  return (
+    2 + fragments(events(write), MAX_OFFSETS_PER_INDEX_ITEM) + fragments(events(write), MAX_DIGESTS_PER_ITEM)
+  );
+}
+
+function hourWriteBytes(write: HourWrite): number {
+  return write.offsets.byteLength + write.digests.byteLength + hourWriteActions(write) * ITEM_OVERHEAD_BYTES;
+}
+
+/**
+ * The items of one hour write: the head moves from `version` to `version + 1` on condition that
+ * nobody moved it first, the counter adds the new events, and the time index and digests of the
+ * new events go into fragments named by the new version, so no fragment is ever overwritten.
+ */
+function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
+  const { customerId, hour, version, offsets, digests } = write;
+  const next = version + 1;
+  if (next > MAX_WRITE_VERSION) {
+    throw new RangeError(`hour ${new Date(hour).toISOString()} of ${customerId} has had ${version} writes`);
+  }
+  const items: TransactionItems = [
+    {
+      Update: {
+        TableName: tableName,
+        Key: dedupHeadKey(customerId, hour),
+        UpdateExpression: 'SET #v = :next',
+        ...(version === 0
+          ? {
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#v': 'v', '#pk': PK },
+            }
+          : { ConditionExpression: '#v = :version', ExpressionAttributeNames: { '#v': 'v' } }),
+        ExpressionAttributeValues: version === 0 ? { ':next': next } : { ':next': next, ':version': version },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName,
+        Key: counterKey(customerId, hour),
+        UpdateExpression: 'ADD #count :events SET #hour = :hour',
+        ExpressionAttributeNames: { '#count': 'count', '#hour': 'hour' },
+        ExpressionAttributeValues: { ':events': offsets.length, ':hour': new Date(hour).toISOString() },
+      },
+    },
+  ];
+  for (let part = 0; part * MAX_OFFSETS_PER_INDEX_ITEM < offsets.length; part++) {
+    const slice = offsets.subarray(
+      part * MAX_OFFSETS_PER_INDEX_ITEM,
+      (part + 1) * MAX_OFFSETS_PER_INDEX_ITEM,
+    );
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...indexFragmentKey(customerId, hour, next, part),
+          events: slice.length,
+          offsets: packOffsets(slice),
+        },
+      },
+    });
+  }
+  const perItemBytes = MAX_DIGESTS_PER_ITEM * DIGEST_ENTRY_BYTES;
+  for (let part = 0; part * perItemBytes < digests.byteLength; part++) {
+    const slice = digests.subarray(part * perItemBytes, (part + 1) * perItemBytes);
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...digestFragmentKey(customerId, hour, next, part),
+          events: slice.byteLength / DIGEST_ENTRY_BYTES,
+          digests: slice,
+        },
+      },
+    });
+  }
+  return items;
+}
+
+/** The directory update of one customer in a transaction: its new events, added once. */
+function directoryItem(tableName: string, customerId: string, added: number): TransactionItems[number] {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: directoryKey(customerId),
+      UpdateExpression: 'ADD #total :events',
+      ExpressionAttributeNames: { '#total': 'total' },
+      ExpressionAttributeValues: { ':events': added },
+    },
+  };
+}
+
+/**
+ * Packs hour writes into transactions within DynamoDB's limits (100 actions, 4 MB, never two
+ * actions on one item): each write's items, plus one directory update per customer of the
+ * transaction carrying the events it adds. Writes are taken in customer and hour order, so a
+ * customer's hours share few transactions and few directory updates.
+ *
+ * @throws RangeError when a write holds more than MAX_EVENTS_PER_HOUR_WRITE events.
+ */
+export function planTransactions(tableName: string, writes: readonly HourWrite[]): PlannedTransaction[] {
+  const sorted = [...writes].sort((a, b) =>
+    a.customerId === b.customerId ? a.hour - b.hour : a.customerId < b.customerId ? -1 : 1,
+  );
+  const planned: PlannedTransaction[] = [];
+  let current: HourWrite[] = [];
+  let actions = 0;
+  let bytes = 0;
+  const customers = new Set<string>();
+  const close = () => {
+    if (current.length === 0) return;
+    const added = new Map<string, number>();
+    for (const write of current)
+      added.set(write.customerId, (added.get(write.customerId) ?? 0) + events(write));
+    planned.push({
+      writes: current,
+      items: [
+        ...current.flatMap((write) => hourWriteItems(tableName, write)),
+        ...[...added].map(([customerId, count]) => directoryItem(tableName, customerId, count)),
+      ],
+    });
+    current = [];
+    actions = 0;
+    bytes = 0;
+    customers.clear();
+  };
+  for (const write of sorted) {
+    if (events(write) === 0) continue;
+    if (
+      events(write) > MAX_EVENTS_PER_HOUR_WRITE ||
+      write.digests.byteLength !== events(write) * DIGEST_ENTRY_BYTES
+    ) {
+      throw new RangeError(
+        `an hour write holds 1 to ${MAX_EVENTS_PER_HOUR_WRITE} events with one digest entry each; ` +
+          `received ${events(write)} offsets and ${write.digests.byteLength} digest bytes`,
+      );
+    }
+    const needed = hourWriteActions(write) + (customers.has(write.customerId) ? 0 : 1);
+    if (
+      actions + needed > MAX_ACTIONS_PER_TRANSACTION ||
+      bytes + hourWriteBytes(write) > MAX_TRANSACTION_BYTES
+    ) {
+      close();
+    }
+    actions += hourWriteActions(write) + (customers.has(write.customerId) ? 0 : 1);
+    bytes += hourWriteBytes(write);
+    customers.add(write.customerId);
+    current.push(write);
+  }
+  close();
+  return planned;
+}
+
+/** The customers a transaction updates in the directory. */
+export function customersOf(transaction: PlannedTransaction): string[] {
+  return [...new Set(transaction.writes.map((write) => write.customerId))];
+}

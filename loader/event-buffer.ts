@@ -1,0 +1,129 @@
+import type { Seen } from '../core/digests';
+import { HOUR_MS } from '../core/time';
+
+/** Words per buffered event: offset within the hour, digest high and low words, fingerprint, line. */
+export const EVENT_WORDS = 5;
+
+/** The buffered events of one (customer, hour), EVENT_WORDS uint32 words each, in input order. */
+export interface BufferedHour {
+  customerId: string;
+  /** Epoch milliseconds of the hour's start. */
+  hour: number;
+  events: Uint32Array;
+  count: number;
+}
+
+/** Slots of the dedup table are 4 words: digest high, digest low, hour number + 1, fingerprint. */
+const SLOT_WORDS = 4;
+const MAX_LOAD = 0.7;
+const INITIAL_SLOTS = 1 << 12;
+
+/**
+ * The events read since the last write, grouped by (customer, hour), with repeats inside the
+ * buffer dropped as they come: an open-addressing table keyed by the transaction_id digest and
+ * the hour it belongs to, holding the content fingerprint, so a repeat is `same` and a reuse with
+ * another type or time in the same hour is a `conflict`. About 40 bytes an event; the loader
+ * writes and clears the buffer when it is full, so memory does not grow with the input.
+ */
+export class EventBuffer {
+  private readonly customers = new Map<string, Map<number, number>>();
+  private readonly hours: BufferedHour[] = [];
+  private slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
+  private mask = INITIAL_SLOTS - 1;
+  /** Events held. */
+  size = 0;
+
+  /**
+   * Adds one event unless the buffer holds its transaction_id in the same hour already.
+   * `digestHi`/`digestLo` are the id's 64-bit digest, `fingerprint` its content's.
+   */
+  add(
+    customerId: string,
+    time: number,
+    digestHi: number,
+    digestLo: number,
+    fingerprint: number,
+    line: number,
+  ): Seen {
+    const hourNumber = Math.floor(time / HOUR_MS);
+    let byHour = this.customers.get(customerId);
+    if (byHour === undefined) {
+      byHour = new Map();
+      this.customers.set(customerId, byHour);
+    }
+    let index = byHour.get(hourNumber);
+    if (index === undefined) {
+      index = this.hours.length;
+      byHour.set(hourNumber, index);
+      this.hours.push({
+        customerId,
+        hour: hourNumber * HOUR_MS,
+        events: new Uint32Array(4 * EVENT_WORDS),
+        count: 0,
+      });
+    }
+    const seen = this.remember(digestHi, digestLo, index + 1, fingerprint);
+    if (seen !== 'new') return seen;
+    const hour = this.hours[index] as BufferedHour;
+    if ((hour.count + 1) * EVENT_WORDS > hour.events.length) {
+      const grown = new Uint32Array(hour.events.length * 2);
+      grown.set(hour.events);
+      hour.events = grown;
+    }
+    const at = hour.count * EVENT_WORDS;
+    hour.events[at] = time - hourNumber * HOUR_MS;
+    hour.events[at + 1] = digestHi;
+    hour.events[at + 2] = digestLo;
+    hour.events[at + 3] = fingerprint;
+    hour.events[at + 4] = line;
+    hour.count++;
+    this.size++;
+    return 'new';
+  }
+
+  /** The buffered hours, in the order they were first seen. */
+  buffered(): readonly BufferedHour[] {
+    return this.hours;
+  }
+
+  /** Empties the buffer for the next events. */
+  clear(): void {
+    this.customers.clear();
+    this.hours.length = 0;
+    this.slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
+    this.mask = INITIAL_SLOTS - 1;
+    this.size = 0;
+  }
+
+  private remember(hi: number, lo: number, hourKey: number, fingerprint: number): Seen {
+    const slots = this.slots;
+    for (let slot = (hi ^ Math.imul(hourKey, 0x9e3779b1)) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot * SLOT_WORDS;
+      if (slots[at + 2] === 0) {
+        slots[at] = hi;
+        slots[at + 1] = lo;
+        slots[at + 2] = hourKey;
+        slots[at + 3] = fingerprint;
+        if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+        return 'new';
+      }
+      if (slots[at] === hi && slots[at + 1] === lo && slots[at + 2] === hourKey) {
+        return slots[at + 3] === fingerprint ? 'same' : 'conflict';
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const capacity = (this.mask + 1) * 2;
+    this.slots = new Uint32Array(capacity * SLOT_WORDS);
+    this.mask = capacity - 1;
+    for (let at = 0; at < old.length; at += SLOT_WORDS) {
+      const hourKey = old[at + 2] as number;
+      if (hourKey === 0) continue;
+      let slot = ((old[at] as number) ^ Math.imul(hourKey, 0x9e3779b1)) & this.mask;
+      while (this.slots[slot * SLOT_WORDS + 2] !== 0) slot = (slot + 1) & this.mask;
+      this.slots.set(old.subarray(at, at + SLOT_WORDS), slot * SLOT_WORDS);
+    }
+  }
+}
