@@ -42,8 +42,8 @@ export class FakeDynamoDb {
   /** Requests received, by command name. */
   readonly calls: { command: string; input: unknown }[] = [];
   fault: (command: string, input: unknown, attempt: number) => Fault = () => undefined;
-  /** Runs before a transaction is checked, e.g. to let a concurrent writer win the race. */
-  beforeTransaction: (input: TransactWriteCommandInput) => void = () => {};
+  /** Transactions cancelled because a condition failed. */
+  cancelled = 0;
 
   constructor(readonly honourTokens = true) {}
 
@@ -109,7 +109,6 @@ export class FakeDynamoDb {
       if (fault !== undefined) throw fault.error;
       return {};
     }
-    this.beforeTransaction(input);
     const actions = input.TransactItems ?? [];
     const keys = actions.map((action) => keyOf((action.Put?.Item ?? action.Update?.Key) as Item));
     if (new Set(keys).size !== keys.length) throw new Error('a transaction touches one item twice');
@@ -125,6 +124,7 @@ export class FakeDynamoDb {
       return holds ? 'None' : 'ConditionalCheckFailed';
     });
     if (codes.some((code) => code !== 'None')) {
+      this.cancelled++;
       throw new TransactionCanceledException({
         message: `Transaction cancelled [${codes.join(', ')}]`,
         $metadata: { httpStatusCode: 400 },
