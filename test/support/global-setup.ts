@@ -19,7 +19,6 @@ function freePort(): Promise<number> {
  * already. Workers inherit the endpoint through the environment.
  */
 export default async function globalSetup(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   if (process.env.DYNAMODB_ENDPOINT) return;
   const dynamo = await startDynamoDbLocal({ port: await freePort() });
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
