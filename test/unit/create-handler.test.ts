@@ -13,22 +13,13 @@ import { createHandler } from '../../lambda/create-handler';
 import type { LogLevel } from '../../lambda/http';
 import { localLambdaContext } from '../../local/lambda-context';
 import { apiEvent } from '../support/api-event';
+import { packedOffsets } from '../support/offsets';
 
 const TABLE_NAME = 'event-counts-unit';
 const CUSTOMER = 'b4f9279a0196e40632e947dd1a88e857';
 const EVENT_COUNTS_PATH = `/v1/customers/${CUSTOMER}/event_counts`;
 const hourPart = (hour: number) => `2021-03-01T${String(hour).padStart(2, '0')}`;
 const MINUTE = 60_000;
-
-/** Packs sorted millisecond offsets as docs/data-model.md describes: little-endian uint32. */
-function packOffsets(offsets: number[]): Uint8Array {
-  const bytes = new Uint8Array(offsets.length * 4);
-  const view = new DataView(bytes.buffer);
-  offsets.forEach((offset, i) => {
-    view.setUint32(i * 4, offset, true);
-  });
-  return bytes;
-}
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 
@@ -41,9 +32,9 @@ const counterItem = (hour: number, count: number): Item => ({
 
 const indexItem = (hour: number, part: number, offsets: number[]): Item => ({
   pk: `C#${CUSTOMER}`,
-  sk: `I#${hourPart(hour)}#load-1#${String(part).padStart(4, '0')}`,
+  sk: `I#${hourPart(hour)}#000001#${String(part).padStart(4, '0')}`,
   events: offsets.length,
-  offsets: packOffsets(offsets),
+  offsets: packedOffsets(offsets),
 });
 
 /**
