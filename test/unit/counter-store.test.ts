@@ -1,325 +1,417 @@
 import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
+  DynamoDBServiceException,
+  InternalServerError,
   ProvisionedThroughputExceededException,
+  ResourceInUseException,
+  ResourceNotFoundException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { type CounterStore, createCounterStore } from '../../core/counter-store';
+import { DIGEST_ENTRY_BYTES, packDigests } from '../../core/digests';
 import {
-  countOffsetsInRange,
-  createCounterStore,
-  type HourAggregate,
-  MAX_ACTIONS_PER_CHUNK,
-  MAX_CHUNK_BYTES,
-  MAX_OFFSETS_PER_INDEX_ITEM,
-  planChunks,
-  type WriteChunk,
-} from '../../core/counter-store';
+  StoreThrottledError,
+  StoreUnavailableError,
+  TableFormatError,
+  TableNotFoundError,
+  WriteConflictError,
+} from '../../core/errors';
+import {
+  counterKey,
+  DIRECTORY_SHARDS,
+  dedupHeadKey,
+  digestFragmentKey,
+  directoryKey,
+  directoryPk,
+  directoryShard,
+  FORMAT_KEY,
+  hourRange,
+  indexFragmentKey,
+  LEGACY_DIRECTORY_PK,
+  TABLE_FORMAT,
+} from '../../core/keys';
 import type { RetryPolicy } from '../../core/retry';
+import { createTableInput } from '../../core/store-requests';
+import { packOffsets } from '../../core/time-index';
+import { type PlannedTransaction, planTransactions } from '../../core/write-plan';
 
 const HOUR = 3_600_000;
 const FIRST_HOUR = Date.UTC(2021, 2, 1);
 const TABLE_NAME = 'event-counts-unit';
-/** DynamoDB's item size limit. */
-const MAX_ITEM_BYTES = 400 * 1024;
 
-/** `count` sorted offsets spread over one hour. */
-function offsetsOf(count: number): Uint32Array {
-  return Uint32Array.from({ length: count }, (_, i) => Math.floor((i * HOUR) / count));
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = new DynamoDBClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+});
+/** The plain client: only ensureTable sends to it (DescribeTable, CreateTable). */
+const raw = mockClient(client);
+
+/** Retries at once: no sleeping in unit tests. */
+const fastRetries: RetryPolicy = {
+  maxElapsedMs: 60_000,
+  baseDelayMs: 1,
+  maxDelayMs: 1,
+  sleep: async () => {},
+};
+
+/** A policy whose clock only moves when it sleeps: gives up after about `maxElapsedMs / 50` attempts. */
+function budgetedRetries(maxElapsedMs = 1_000): RetryPolicy {
+  let clock = 0;
+  return {
+    maxElapsedMs,
+    baseDelayMs: 100,
+    maxDelayMs: 100,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    random: () => 0.5,
+    now: () => clock,
+  };
 }
 
-function aggregate(customerId: string, hourIndex: number, events: number): HourAggregate {
-  return { customerId, hour: FIRST_HOUR + hourIndex * HOUR, offsets: offsetsOf(events) };
-}
+const storeWith = (options: Partial<Parameters<typeof createCounterStore>[0]> = {}): CounterStore =>
+  createCounterStore({ client, tableName: TABLE_NAME, retryPolicy: fastRetries, ...options });
 
-/** Every item a chunk writes, the marker included, as a key that is equal for equal items. */
-function itemKeys(chunk: WriteChunk): string[] {
-  return [
-    `marker ${chunk.loadId} ${chunk.sequence}`,
-    ...chunk.counters.map((c) => `counter ${c.customerId} ${c.hour}`),
-    ...chunk.indexParts.map((p) => `index ${p.customerId} ${p.hour} ${p.part}`),
-    ...chunk.customers.map((c) => `directory ${c.customerId}`),
-  ];
-}
-
-const indexBytes = (chunk: WriteChunk) =>
-  chunk.indexParts.reduce((sum, part) => sum + part.offsets.byteLength, 0);
-
-/** Sorted offsets packed as docs/data-model.md describes: little-endian uint32. */
-function pack(offsets: number[]): Uint8Array {
-  const bytes = new Uint8Array(offsets.length * 4);
-  const view = new DataView(bytes.buffer);
-  offsets.forEach((offset, i) => {
-    view.setUint32(i * 4, offset, true);
-  });
-  return bytes;
-}
-
-describe('planChunks', () => {
-  const busy = [
-    ...Array.from({ length: 150 }, (_, h) => aggregate('alpha', h, 3)),
-    ...Array.from({ length: 80 }, (_, h) => aggregate('bravo', h, 40)),
-    aggregate('charlie', 0, 1),
-  ];
-
-  it('never plans more than 100 actions in a chunk, the marker included', () => {
-    const chunks = planChunks('load-1', busy);
-
-    expect(chunks.length).toBeGreaterThan(2);
-    for (const chunk of chunks) expect(itemKeys(chunk).length).toBeLessThanOrEqual(MAX_ACTIONS_PER_CHUNK);
+const canceled = (...codes: string[]) =>
+  new TransactionCanceledException({
+    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+    $metadata: { httpStatusCode: 400 },
+    CancellationReasons: codes.map((Code) => ({ Code })),
   });
 
-  it('never writes the same item twice in one chunk', () => {
-    for (const chunk of planChunks('load-1', busy)) {
-      const keys = itemKeys(chunk);
-      expect(new Set(keys).size).toBe(keys.length);
-    }
+const throttled = () =>
+  new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } });
+
+const serverError = () =>
+  new InternalServerError({ message: 'Internal server error', $metadata: { httpStatusCode: 500 } });
+
+/** What the SDK throws when a response never arrives: the request may or may not have been applied. */
+const timedOut = () =>
+  Object.assign(new Error('socket hang up: request timed out'), { name: 'TimeoutError' });
+
+const serviceError = (name: string, message: string) =>
+  new DynamoDBServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
   });
 
-  it('writes every counter once with the number of events of its hour', () => {
-    const chunks = planChunks('load-1', busy);
+const tableMissing = () =>
+  new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
 
-    const counters = chunks.flatMap((chunk) => chunk.counters);
-    expect(counters).toHaveLength(busy.length);
-    expect(new Map(counters.map((c) => [`${c.customerId} ${c.hour}`, c.count]))).toEqual(
-      new Map(busy.map((a) => [`${a.customerId} ${a.hour}`, a.offsets.length])),
+const queryInputs = () =>
+  ddb.commandCalls(QueryCommand).map((call) => call.args[0].input as QueryCommandInput);
+
+beforeEach(() => {
+  ddb.reset();
+  raw.reset();
+});
+
+afterAll(() => {
+  ddb.restore();
+  raw.restore();
+});
+
+describe('createCounterStore queryHourCounts', () => {
+  it('reads the counters of the hours with one BETWEEN on H# keys, the reserved word aliased', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    await storeWith().queryHourCounts('alpha', FIRST_HOUR, FIRST_HOUR + 5 * HOUR);
+
+    const [input] = queryInputs();
+    expect(input?.TableName).toBe(TABLE_NAME);
+    expect(input?.KeyConditionExpression).toBe('#pk = :pk AND #sk BETWEEN :first AND :last');
+    expect(input?.ExpressionAttributeValues).toEqual({
+      ':pk': counterKey('alpha', FIRST_HOUR).pk,
+      ':first': counterKey('alpha', FIRST_HOUR).sk,
+      ':last': counterKey('alpha', FIRST_HOUR + 5 * HOUR).sk,
+    });
+    expect(input?.ProjectionExpression).toBe('#sk, #count');
+    expect(input?.ExpressionAttributeNames).toEqual({ '#pk': 'pk', '#sk': 'sk', '#count': 'count' });
+    expect(input?.ProjectionExpression).not.toMatch(/(^|[^#])\bcount\b/);
+  });
+
+  it('follows LastEvaluatedKey until the last page and returns the counts by hour start', async () => {
+    const lastKey = counterKey('alpha', FIRST_HOUR + HOUR);
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [
+          { sk: counterKey('alpha', FIRST_HOUR).sk, count: 3 },
+          { sk: lastKey.sk, count: 1 },
+        ],
+        LastEvaluatedKey: lastKey,
+      })
+      .resolvesOnce({ Items: [{ sk: counterKey('alpha', FIRST_HOUR + 4 * HOUR).sk, count: 7 }] });
+
+    const counts = await storeWith().queryHourCounts('alpha', FIRST_HOUR, FIRST_HOUR + 5 * HOUR);
+
+    expect(counts).toEqual(
+      new Map([
+        [FIRST_HOUR, 3],
+        [FIRST_HOUR + HOUR, 1],
+        [FIRST_HOUR + 4 * HOUR, 7],
+      ]),
     );
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
+    expect(queryInputs()[0]?.ExclusiveStartKey).toBeUndefined();
+    expect(queryInputs()[1]?.ExclusiveStartKey).toEqual(lastKey);
   });
 
-  it('writes every event offset into exactly one index part of its hour', () => {
-    const chunks = planChunks('load-1', busy);
+  it('reports the capacity of every page when asked to, and asks DynamoDB for it only then', async () => {
+    const consumed: unknown[] = [];
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [],
+        Count: 0,
+        ConsumedCapacity: { CapacityUnits: 0.5 },
+        LastEvaluatedKey: { pk: 'x' },
+      })
+      .resolvesOnce({ Items: [], Count: 0, ConsumedCapacity: { CapacityUnits: 1.5 } })
+      .resolves({ Items: [] });
 
-    for (const { customerId, hour, offsets } of busy) {
-      const parts = chunks
-        .flatMap((chunk) => chunk.indexParts)
-        .filter((part) => part.customerId === customerId && part.hour === hour)
-        .sort((a, b) => a.part - b.part);
-      expect(parts.flatMap((part) => [...part.offsets])).toEqual([...offsets]);
+    await storeWith({ onConsumedCapacity: (c) => consumed.push(c) }).queryHourCounts(
+      'alpha',
+      FIRST_HOUR,
+      FIRST_HOUR,
+    );
+    await storeWith().queryHourCounts('alpha', FIRST_HOUR, FIRST_HOUR);
+
+    const read = { read: 'counters', customerId: 'alpha', firstHour: FIRST_HOUR, lastHour: FIRST_HOUR };
+    expect(consumed).toEqual([
+      { ...read, items: 0, capacityUnits: 0.5 },
+      { ...read, items: 0, capacityUnits: 1.5 },
+    ]);
+    expect(queryInputs().map((input) => input.ReturnConsumedCapacity)).toEqual(['TOTAL', 'TOTAL', undefined]);
+  });
+
+  it("leaves retries to the client's own attempts and translates the error", async () => {
+    ddb.on(QueryCommand).rejects(throttled());
+
+    await expect(storeWith().queryHourCounts('alpha', FIRST_HOUR, FIRST_HOUR)).rejects.toBeInstanceOf(
+      StoreThrottledError,
+    );
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+  });
+
+  it('throws TableNotFoundError naming the table when it does not exist', async () => {
+    ddb.on(QueryCommand).rejects(tableMissing());
+
+    const query = storeWith().queryHourCounts('alpha', FIRST_HOUR, FIRST_HOUR);
+
+    await expect(query).rejects.toBeInstanceOf(TableNotFoundError);
+    await expect(query).rejects.toThrow(`table ${TABLE_NAME} does not exist`);
+  });
+});
+
+describe('createCounterStore countEventsInHour', () => {
+  const pack = (offsets: number[]) => packOffsets(Uint32Array.from(offsets));
+
+  it("queries the hour's I# fragments only, projecting their offsets", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    await storeWith().countEventsInHour('alpha', FIRST_HOUR, 0, HOUR);
+
+    const { first, last } = hourRange('I', FIRST_HOUR);
+    expect(queryInputs()[0]).toMatchObject({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': 'C#alpha', ':first': first, ':last': last },
+      ProjectionExpression: 'offsets',
+    });
+  });
+
+  it('sums the events in [from, to) over every fragment of every page', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [{ offsets: pack([0, 10, 20, 30]) }, { offsets: pack([5, 10, 25]) }],
+        LastEvaluatedKey: indexFragmentKey('alpha', FIRST_HOUR, 2, 0),
+      })
+      .resolvesOnce({ Items: [{ offsets: pack([10, 19, 20, 3_599_999]) }] });
+
+    const count = await storeWith().countEventsInHour('alpha', FIRST_HOUR, 10, 20);
+
+    // 10, 20 | 10 | 10, 19: `from` inclusive, `to` exclusive.
+    expect(count).toBe(2 + 1 + 2 - 1);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
+    expect(queryInputs()[1]?.ExclusiveStartKey).toEqual(indexFragmentKey('alpha', FIRST_HOUR, 2, 0));
+  });
+
+  it('counts nothing in an hour without fragments', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, 0, HOUR)).resolves.toBe(0);
+  });
+});
+
+describe('createCounterStore readHourState', () => {
+  const entries = (...words: [number, number, number][]) =>
+    packDigests(
+      Uint32Array.from(words, (w) => w[0]),
+      Uint32Array.from(words, (w) => w[1]),
+      Uint32Array.from(words, (w) => w[2]),
+    );
+
+  it("reads the hour's head and digest fragments consistently", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    await storeWith().readHourState('alpha', FIRST_HOUR);
+
+    const { first, last } = hourRange('X', FIRST_HOUR);
+    expect(queryInputs()[0]).toMatchObject({
+      TableName: TABLE_NAME,
+      ConsistentRead: true,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': 'C#alpha', ':first': first, ':last': last },
+    });
+    const { ProjectionExpression, ExpressionAttributeNames } = queryInputs()[0] ?? {};
+    for (const name of ProjectionExpression?.match(/#\w+/g) ?? []) {
+      expect(ExpressionAttributeNames).toHaveProperty([name]);
     }
   });
 
-  it('numbers the chunks 0, 1, 2, ... under the load id', () => {
-    const chunks = planChunks('load-1', busy);
+  it('returns the head version and every fragment, over every page', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [
+          { sk: dedupHeadKey('alpha', FIRST_HOUR).sk, v: 2 },
+          { sk: digestFragmentKey('alpha', FIRST_HOUR, 1, 0).sk, digests: entries([1, 1, 11], [5, 0, 55]) },
+        ],
+        LastEvaluatedKey: digestFragmentKey('alpha', FIRST_HOUR, 1, 0),
+      })
+      .resolvesOnce({
+        Items: [{ sk: digestFragmentKey('alpha', FIRST_HOUR, 2, 0).sk, digests: entries([3, 3, 33]) }],
+      });
 
-    expect(chunks.map((chunk) => chunk.sequence)).toEqual(chunks.map((_, i) => i));
-    expect(chunks.every((chunk) => chunk.loadId === 'load-1')).toBe(true);
+    const state = await storeWith().readHourState('alpha', FIRST_HOUR);
+
+    expect(state.version).toBe(2);
+    expect(state.fragments.map((fragment) => fragment.length)).toEqual([2, 1]);
+    expect(state.fragments[0]?.find(5, 0)).toBe(55);
+    expect(state.fragments[1]?.find(3, 3)).toBe(33);
+    expect(queryInputs()[1]?.ExclusiveStartKey).toEqual(digestFragmentKey('alpha', FIRST_HOUR, 1, 0));
   });
 
-  it('plans the same chunks whatever order the hours come in', () => {
-    const reversed = [...busy].reverse();
-    const interleaved = [...busy.filter((_, i) => i % 2 === 0), ...busy.filter((_, i) => i % 2 === 1)];
+  it('returns version 0 and no fragments for an hour never written', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
 
-    const plan = planChunks('load-1', busy);
-
-    expect(planChunks('load-1', reversed)).toEqual(plan);
-    expect(planChunks('load-1', interleaved)).toEqual(plan);
-  });
-
-  describe('an hour with more events than one index item holds', () => {
-    const events = 2 * MAX_OFFSETS_PER_INDEX_ITEM + 1_001;
-    const hot = aggregate('hot', 5, events);
-
-    it('splits its index into parts of at most 96,000 offsets, under the 400 KB item limit', () => {
-      const parts = planChunks('load-1', [hot]).flatMap((chunk) => chunk.indexParts);
-
-      expect(parts.map((part) => part.part).sort()).toEqual([0, 1, 2]);
-      expect(parts.map((part) => part.offsets.length)).toEqual([
-        MAX_OFFSETS_PER_INDEX_ITEM,
-        MAX_OFFSETS_PER_INDEX_ITEM,
-        1_001,
-      ]);
-      expect(MAX_OFFSETS_PER_INDEX_ITEM).toBeLessThanOrEqual(96_000);
-      for (const part of parts) expect(part.offsets.byteLength + 1_024).toBeLessThan(MAX_ITEM_BYTES);
-    });
-
-    it('still writes one counter with all its events', () => {
-      const counters = planChunks('load-1', [hot]).flatMap((chunk) => chunk.counters);
-
-      expect(counters).toEqual([{ customerId: 'hot', hour: hot.hour, count: events }]);
+    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).resolves.toEqual({
+      version: 0,
+      fragments: [],
     });
   });
 
-  it('keeps the index bytes of a chunk within the transaction byte budget', () => {
-    const heavy = Array.from({ length: 12 }, (_, h) => aggregate('heavy', h, 90_000));
+  it('retries throttling, as a load does', async () => {
+    ddb
+      .on(QueryCommand)
+      .rejectsOnce(throttled())
+      .resolves({ Items: [{ sk: 'X#2021-03-01T00', v: 4 }] });
 
-    const chunks = planChunks('load-1', heavy);
-
-    // 12 hours of 360 KB cannot fit one 4 MB transaction.
-    expect(chunks.filter((chunk) => chunk.indexParts.length > 0).length).toBeGreaterThan(1);
-    for (const chunk of chunks) expect(indexBytes(chunk)).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
-    expect(MAX_CHUNK_BYTES).toBeLessThan(4 * 1024 * 1024);
+    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).resolves.toMatchObject({ version: 4 });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 
-  it('plans nothing for a load without events', () => {
-    expect(planChunks('load-1', [])).toEqual([]);
+  it('rejects a digest fragment of a misaligned length', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          sk: digestFragmentKey('alpha', FIRST_HOUR, 1, 0).sk,
+          digests: new Uint8Array(DIGEST_ENTRY_BYTES + 1),
+        },
+      ],
+    });
+
+    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).rejects.toThrow(RangeError);
   });
 });
 
-describe('countOffsetsInRange', () => {
-  const packed = pack([0, 5, 5, 5, 9, 3_599_999]);
-
-  it.each([
-    ['the whole hour', 0, HOUR, 6],
-    ['a range starting at a repeated offset, which includes every repeat', 5, 6, 3],
-    ['a range ending at a repeated offset, which excludes every repeat', 0, 5, 1],
-    ['a range between offsets', 6, 9, 0],
-    ['the last millisecond of the hour', 3_599_999, HOUR, 1],
-    ['an empty range', 5, 5, 0],
-  ])('counts %s as [from, to)', (_case, from, to, expected) => {
-    expect(countOffsetsInRange(packed, from, to)).toBe(expected);
-  });
-
-  it('counts nothing in an empty index', () => {
-    expect(countOffsetsInRange(new Uint8Array(0), 0, HOUR)).toBe(0);
-  });
-
-  it('reads a view that starts inside a larger buffer', () => {
-    const buffer = new Uint8Array(8 + packed.byteLength);
-    buffer.set(pack([7, 7]), 0);
-    buffer.set(packed, 8);
-
-    expect(countOffsetsInRange(buffer.subarray(8), 0, 5)).toBe(1);
-    expect(countOffsetsInRange(buffer.subarray(8), 0, HOUR)).toBe(6);
-  });
-});
-
-describe('createCounterStore applyChunk', () => {
-  const ddb = mockClient(DynamoDBDocumentClient);
-  const client = new DynamoDBClient({
-    region: 'local',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-  });
-  /** Retries at once: no sleeping in unit tests. */
-  const fastRetries: RetryPolicy = {
-    maxElapsedMs: 60_000,
-    baseDelayMs: 1,
-    maxDelayMs: 1,
-    sleep: async () => {},
-  };
-  const store = createCounterStore({ client, tableName: TABLE_NAME, retryPolicy: fastRetries });
-
-  const chunk: WriteChunk = {
-    loadId: 'load-1',
-    sequence: 3,
-    counters: [
-      { customerId: 'alpha', hour: FIRST_HOUR, count: 3 },
-      { customerId: 'alpha', hour: FIRST_HOUR + HOUR, count: 1 },
-    ],
-    indexParts: [
-      { customerId: 'alpha', hour: FIRST_HOUR, part: 0, offsets: Uint32Array.from([10, 20, 30]) },
-      { customerId: 'alpha', hour: FIRST_HOUR + HOUR, part: 0, offsets: Uint32Array.from([40]) },
-    ],
-    customers: [],
-  };
-
-  const canceled = (...codes: string[]) =>
-    new TransactionCanceledException({
-      message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
-      $metadata: { httpStatusCode: 400 },
-      CancellationReasons: codes.map((Code) => ({ Code })),
+describe('createCounterStore commit', () => {
+  /** A small planned transaction of two hours of one customer, as a load commits it. */
+  function plannedTransaction(): PlannedTransaction {
+    const write = (hour: number, version: number) => ({
+      customerId: 'alpha',
+      hour,
+      version,
+      offsets: Uint32Array.from([10, 20, 30]),
+      digests: packDigests(
+        Uint32Array.from([1, 2, 3]),
+        Uint32Array.from([0, 0, 0]),
+        Uint32Array.from([7, 8, 9]),
+      ),
     });
+    const [transaction, ...rest] = planTransactions(TABLE_NAME, [
+      write(FIRST_HOUR, 0),
+      write(FIRST_HOUR + HOUR, 3),
+    ]);
+    expect(rest).toHaveLength(0);
+    return transaction as PlannedTransaction;
+  }
 
   const sentInputs = () =>
     ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input as TransactWriteCommandInput);
 
-  beforeEach(() => {
-    ddb.reset();
-  });
-
-  afterAll(() => {
-    ddb.restore();
-  });
-
-  it('sends one transaction whose first action is the conditional Put of the chunk marker', async () => {
+  it('sends the planned items in one transaction under a client request token', async () => {
+    const transaction = plannedTransaction();
     ddb.on(TransactWriteCommand).resolves({});
 
-    const outcome = await store.applyChunk(chunk);
+    await expect(storeWith().commit(transaction)).resolves.toBe('committed');
 
-    expect(outcome.status).toBe('applied');
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-    const actions = sentInputs()[0]?.TransactItems ?? [];
-    expect(actions.length).toBeGreaterThanOrEqual(1 + chunk.counters.length + chunk.indexParts.length);
-    expect(actions.length).toBeLessThanOrEqual(MAX_ACTIONS_PER_CHUNK);
-    const marker = actions[0]?.Put;
-    expect(marker?.TableName).toBe(TABLE_NAME);
-    expect(marker?.ConditionExpression).toMatch(/attribute_not_exists\(/);
-    expect(actions.slice(1).some((action) => action.Put?.ConditionExpression !== undefined)).toBe(false);
+    const [input] = sentInputs();
+    expect(input?.TransactItems).toEqual(transaction.items);
+    expect(input?.ClientRequestToken).toEqual(expect.stringMatching(/^[\w-]{1,36}$/));
   });
 
-  it('puts the marker, keyed by load and chunk, in a partition apart from the customer items', async () => {
+  it('uses a new token for each transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
+    const store = storeWith();
 
-    await store.applyChunk(chunk);
+    await store.commit(plannedTransaction());
+    await store.commit(plannedTransaction());
 
-    const actions = sentInputs()[0]?.TransactItems ?? [];
-    const keys = actions.map((action) => action.Put?.Item ?? action.Update?.Key ?? {});
-    const [marker, ...others] = keys;
-    expect(new Set(keys.map((key) => `${String(key.pk)} ${String(key.sk)}`)).size).toBe(keys.length);
-    expect(`${String(marker?.pk)} ${String(marker?.sk)}`).toContain('load-1');
-    expect(others.map((key) => key.pk)).not.toContain(marker?.pk);
+    const [first, second] = sentInputs();
+    expect(first?.ClientRequestToken).not.toBe(second?.ClientRequestToken);
   });
 
-  it('adds each counter with ADD #count, the reserved word aliased', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-
-    await store.applyChunk(chunk);
-
-    const updates = (sentInputs()[0]?.TransactItems ?? []).flatMap((action) =>
-      action.Update === undefined ? [] : [action.Update],
-    );
-    const counterUpdates = updates.filter((update) => /ADD #count /.test(update.UpdateExpression ?? ''));
-    expect(counterUpdates).toHaveLength(chunk.counters.length);
-    for (const update of counterUpdates) {
-      expect(update.TableName).toBe(TABLE_NAME);
-      expect(update.ExpressionAttributeNames?.['#count']).toBe('count');
-      expect(update.UpdateExpression).not.toMatch(/(^|[^#:\w])(count|hour)\b/i);
-    }
-    const addedCounts = counterUpdates.map((update) => {
-      const placeholder = /ADD #count (:\w+)/.exec(update.UpdateExpression ?? '')?.[1] ?? '';
-      return update.ExpressionAttributeValues?.[placeholder];
-    });
-    expect(addedCounts.sort()).toEqual([1, 3]);
-  });
-
-  it('writes each index part as packed offsets that count back to its events', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-
-    await store.applyChunk(chunk);
-
-    const packedParts = (sentInputs()[0]?.TransactItems ?? []).flatMap((action) => {
-      const offsets = action.Put?.Item?.offsets;
-      return offsets instanceof Uint8Array ? [offsets] : [];
-    });
-    expect(packedParts.map((packed) => countOffsetsInRange(packed, 0, HOUR)).sort()).toEqual([1, 3]);
-    const first = packedParts.find((packed) => packed.byteLength === 12);
-    expect(first === undefined ? Number.NaN : countOffsetsInRange(first, 15, 30)).toBe(1);
-  });
-
-  it('reports already-applied when the marker condition fails, without retrying', async () => {
-    ddb.on(TransactWriteCommand).rejects(canceled('ConditionalCheckFailed', 'None', 'None'));
-
-    const outcome = await store.applyChunk(chunk);
-
-    expect(outcome).toEqual({ status: 'already-applied' });
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-  });
-
-  it('retries a transaction conflict with the same request token and input, then applies', async () => {
+  it.each([
+    ['TransactionConflict', ['None', 'TransactionConflict', 'None']],
+    ['ThrottlingError', ['ThrottlingError', 'None']],
+    ['ProvisionedThroughputExceeded', ['None', 'ProvisionedThroughputExceeded']],
+    ['RequestLimitExceeded', ['RequestLimitExceeded']],
+    ['a conflict and throttling', ['TransactionConflict', 'ThrottlingError']],
+  ])('retries a cancellation for %s with the same token and input, then commits', async (_case, codes) => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(canceled('None', 'TransactionConflict', 'None'))
-      .rejectsOnce(canceled('None', 'None', 'TransactionConflict'))
+      .rejectsOnce(canceled(...codes))
+      .rejectsOnce(canceled(...codes))
       .resolves({});
 
-    const outcome = await store.applyChunk(chunk);
+    await expect(storeWith().commit(plannedTransaction())).resolves.toBe('committed');
 
-    expect(outcome.status).toBe('applied');
     const inputs = sentInputs();
     expect(inputs).toHaveLength(3);
     expect(inputs[0]?.ClientRequestToken).toEqual(expect.any(String));
@@ -327,56 +419,471 @@ describe('createCounterStore applyChunk', () => {
     expect(inputs[2]).toEqual(inputs[0]);
   });
 
-  it('retries throttling, then applies', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(
-        new ProvisionedThroughputExceededException({
-          message: 'slow down',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      )
-      .resolves({});
+  it.each([
+    ['a TimeoutError', timedOut],
+    ['a 500 InternalServerError', serverError],
+    ['a reset connection', () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['throttling of the whole request', throttled],
+    [
+      'the same transaction still in progress',
+      () => serviceError('TransactionInProgressException', 'Transaction with the same token is in progress'),
+    ],
+  ])(
+    'retries after %s with the same token, so a commit whose response was lost is not applied twice',
+    async (_case, failure) => {
+      ddb.on(TransactWriteCommand).rejectsOnce(failure()).resolves({});
 
-    await expect(store.applyChunk(chunk)).resolves.toMatchObject({ status: 'applied' });
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-  });
+      await expect(storeWith().commit(plannedTransaction())).resolves.toBe('committed');
 
-  it('throws a non-retryable error after one attempt', async () => {
-    const invalid = Object.assign(
-      new Error('Transaction request cannot include multiple operations on one item'),
-      {
-        name: 'ValidationException',
-        $metadata: { httpStatusCode: 400 },
-      },
-    );
-    ddb.on(TransactWriteCommand).rejects(invalid);
+      const inputs = sentInputs();
+      expect(inputs).toHaveLength(2);
+      expect(inputs[1]?.ClientRequestToken).toBe(inputs[0]?.ClientRequestToken);
+      expect(inputs[1]).toEqual(inputs[0]);
+    },
+  );
 
-    await expect(store.applyChunk(chunk)).rejects.toThrow('multiple operations on one item');
+  it.each([
+    ['a failed head condition', ['ConditionalCheckFailed', 'None', 'None']],
+    ['a failed head condition next to a conflict', ['ConditionalCheckFailed', 'TransactionConflict']],
+    [
+      'failed conditions on both heads',
+      ['ConditionalCheckFailed', 'None', 'None', 'None', 'ConditionalCheckFailed'],
+    ],
+  ])("returns 'stale' without retrying for %s", async (_case, codes) => {
+    ddb.on(TransactWriteCommand).rejects(canceled(...codes));
+
+    await expect(storeWith().commit(plannedTransaction())).resolves.toBe('stale');
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 
-  it('gives up once the retry time is spent instead of retrying forever', async () => {
-    let clock = 0;
-    const budgeted = createCounterStore({
-      client,
-      tableName: TABLE_NAME,
-      retryPolicy: {
-        maxElapsedMs: 1_000,
-        baseDelayMs: 100,
-        maxDelayMs: 100,
-        sleep: async (ms) => {
-          clock += ms;
-        },
-        random: () => 0.5,
-        now: () => clock,
-      },
-    });
-    ddb.on(TransactWriteCommand).rejects(canceled('None', 'TransactionConflict'));
+  it("returns 'stale' when a retried conflict turns into a failed condition", async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled('TransactionConflict', 'None'))
+      .rejectsOnce(canceled('ConditionalCheckFailed', 'None'))
+      .resolves({});
 
-    await expect(budgeted.applyChunk(chunk)).rejects.toThrow(/TransactionConflict|TransactionCanceled/);
-    const attempts = ddb.commandCalls(TransactWriteCommand).length;
-    expect(attempts).toBeGreaterThan(1);
-    expect(attempts).toBeLessThanOrEqual(1 + 1_000 / 50);
+    await expect(storeWith().commit(plannedTransaction())).resolves.toBe('stale');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it.each([
+    ['ValidationError', ['None', 'ValidationError']],
+    ['ItemCollectionSizeLimitExceeded', ['ItemCollectionSizeLimitExceeded', 'None']],
+    ['a failed condition and a ValidationError', ['ConditionalCheckFailed', 'ValidationError']],
+  ])('throws a cancellation for %s after one attempt, unchanged', async (_case, codes) => {
+    const error = canceled(...codes);
+    ddb.on(TransactWriteCommand).rejects(error);
+
+    await expect(storeWith().commit(plannedTransaction())).rejects.toBe(error);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('throws a ValidationException after one attempt, unchanged', async () => {
+    const error = serviceError(
+      'ValidationException',
+      'Transaction request cannot include multiple operations on one item',
+    );
+    ddb.on(TransactWriteCommand).rejects(error);
+
+    await expect(storeWith().commit(plannedTransaction())).rejects.toBe(error);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it.each([
+    ['conflicting', () => canceled('None', 'TransactionConflict'), WriteConflictError],
+    ['throttled', () => canceled('ThrottlingError'), StoreThrottledError],
+    ['failing with 500', serverError, StoreUnavailableError],
+    ['cancelled without a failed action', () => canceled('None', 'None'), StoreUnavailableError],
+  ])(
+    'gives up once the retry time is spent when it keeps %s, with a named error',
+    async (_case, failure, named) => {
+      ddb.on(TransactWriteCommand).callsFake(() => Promise.reject(failure()));
+
+      const commit = storeWith({ retryPolicy: budgetedRetries(1_000) }).commit(plannedTransaction());
+
+      await expect(commit).rejects.toBeInstanceOf(named);
+      const attempts = ddb.commandCalls(TransactWriteCommand).length;
+      expect(attempts).toBeGreaterThan(1);
+      expect(attempts).toBeLessThanOrEqual(1 + 1_000 / 50);
+      const tokens = new Set(sentInputs().map((input) => input.ClientRequestToken));
+      expect(tokens.size).toBe(1);
+    },
+  );
+
+  it('throws TableNotFoundError when the table does not exist', async () => {
+    ddb.on(TransactWriteCommand).rejects(tableMissing());
+
+    await expect(storeWith().commit(plannedTransaction())).rejects.toBeInstanceOf(TableNotFoundError);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('reports the write capacity units the transaction consumed, summed over its tables', async () => {
+    const consumed: number[] = [];
+    ddb.on(TransactWriteCommand).resolves({
+      ConsumedCapacity: [
+        { TableName: TABLE_NAME, CapacityUnits: 12 },
+        { TableName: TABLE_NAME, CapacityUnits: 2.5 },
+      ],
+    });
+
+    await storeWith({ onWriteCapacity: (units) => consumed.push(units) }).commit(plannedTransaction());
+
+    expect(consumed).toEqual([14.5]);
+    expect(sentInputs()[0]?.ReturnConsumedCapacity).toBe('TOTAL');
+  });
+
+  it('asks for no capacity without a listener, and reports none for a stale transaction', async () => {
+    const consumed: number[] = [];
+    ddb.on(TransactWriteCommand).rejectsOnce(canceled('ConditionalCheckFailed')).resolves({});
+
+    await storeWith({ onWriteCapacity: (units) => consumed.push(units) }).commit(plannedTransaction());
+    await storeWith().commit(plannedTransaction());
+
+    expect(consumed).toEqual([]);
+    expect(sentInputs()[1]?.ReturnConsumedCapacity).toBeUndefined();
+  });
+});
+
+describe('createCounterStore widenCustomerSpan', () => {
+  const first = Date.UTC(2021, 2, 1, 4, 5);
+  const last = Date.UTC(2021, 2, 3, 23, 59);
+  const updateInputs = () =>
+    ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input as UpdateCommandInput);
+
+  it("sends two conditional updates that only move the customer's bounds outward", async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await storeWith().widenCustomerSpan('alpha', first, last);
+
+    const sent = updateInputs().sort((a, b) =>
+      String(a.ExpressionAttributeNames?.['#at']).localeCompare(String(b.ExpressionAttributeNames?.['#at'])),
+    );
+    expect(sent).toEqual([
+      {
+        TableName: TABLE_NAME,
+        Key: directoryKey('alpha'),
+        UpdateExpression: 'SET #at = :time',
+        ConditionExpression: 'attribute_not_exists(#at) OR #at > :time',
+        ExpressionAttributeNames: { '#at': 'firstEventAt' },
+        ExpressionAttributeValues: { ':time': first },
+      },
+      {
+        TableName: TABLE_NAME,
+        Key: directoryKey('alpha'),
+        UpdateExpression: 'SET #at = :time',
+        ConditionExpression: 'attribute_not_exists(#at) OR #at < :time',
+        ExpressionAttributeNames: { '#at': 'lastEventAt' },
+        ExpressionAttributeValues: { ':time': last },
+      },
+    ]);
+  });
+
+  it('treats a failed condition as "already wider" and resolves', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(storeWith().widenCustomerSpan('alpha', first, last)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+  });
+
+  it('retries throttling, then resolves', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(throttled()).resolves({});
+
+    await expect(storeWith().widenCustomerSpan('alpha', first, last)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 3);
+  });
+
+  it('throws a validation error unchanged after one attempt per update', async () => {
+    const error = serviceError('ValidationException', 'Invalid UpdateExpression');
+    ddb.on(UpdateCommand).rejects(error);
+
+    await expect(storeWith().widenCustomerSpan('alpha', first, last)).rejects.toBe(error);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+  });
+
+  it('translates other errors: a missing table, retries spent on a failing service', async () => {
+    ddb.on(UpdateCommand).rejects(tableMissing());
+    await expect(storeWith().widenCustomerSpan('alpha', first, last)).rejects.toBeInstanceOf(
+      TableNotFoundError,
+    );
+
+    ddb.reset();
+    ddb.on(UpdateCommand).callsFake(() => Promise.reject(serverError()));
+    await expect(
+      storeWith({ retryPolicy: budgetedRetries(500) }).widenCustomerSpan('alpha', first, last),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('createCounterStore getCustomer', () => {
+  it("reads the customer's directory entry as a summary", async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { ...directoryKey('alpha'), total: 42, firstEventAt: 1_000, lastEventAt: 2_000 },
+    });
+
+    await expect(storeWith().getCustomer('alpha')).resolves.toEqual({
+      customerId: 'alpha',
+      totalEvents: 42,
+      firstEventAt: 1_000,
+      lastEventAt: 2_000,
+    });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE_NAME, Key: directoryKey('alpha') });
+  });
+
+  it('returns undefined for a customer without an entry', async () => {
+    ddb.on(GetCommand).resolves({});
+
+    await expect(storeWith().getCustomer('nobody')).resolves.toBeUndefined();
+  });
+});
+
+describe('createCounterStore listCustomers', () => {
+  /** Directory entries of `ids`, as DynamoDB would hold them in their shards. */
+  function fakeDirectory(ids: string[], pageSize = Number.POSITIVE_INFINITY) {
+    const shards = new Map<string, Record<string, unknown>[]>();
+    for (const id of [...ids].sort()) {
+      const { pk, sk } = directoryKey(id);
+      shards.set(pk, [...(shards.get(pk) ?? []), { pk, sk, total: 1, firstEventAt: 10, lastEventAt: 20 }]);
+    }
+    ddb.on(QueryCommand).callsFake(async (input: QueryCommandInput): Promise<Partial<QueryCommandOutput>> => {
+      const values = input.ExpressionAttributeValues ?? {};
+      const after = (input.ExclusiveStartKey?.sk ?? values[':after']) as string | undefined;
+      const items = (shards.get(String(values[':pk'])) ?? []).filter(
+        (item) => after === undefined || String(item.sk) > after,
+      );
+      const page = items.slice(0, Math.min(input.Limit ?? Number.POSITIVE_INFINITY, pageSize));
+      const more = page.length < items.length;
+      const lastItem = page.at(-1);
+      return {
+        Items: page,
+        Count: page.length,
+        ...(more && lastItem !== undefined ? { LastEvaluatedKey: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+      };
+    });
+  }
+
+  const ids = Array.from({ length: 40 }, (_, i) => `customer-${String(i).padStart(2, '0')}`);
+
+  it('queries each of the 16 directory shards, never the legacy partition, and never scans', async () => {
+    fakeDirectory(ids);
+
+    await storeWith().listCustomers({ limit: 10 });
+
+    const pks = queryInputs().map((input) => input.ExpressionAttributeValues?.[':pk']);
+    expect(new Set(pks)).toEqual(new Set(Array.from({ length: DIRECTORY_SHARDS }, (_, s) => directoryPk(s))));
+    expect(pks).toHaveLength(DIRECTORY_SHARDS);
+    expect(pks).not.toContain(LEGACY_DIRECTORY_PK);
+    for (const input of queryInputs()) {
+      expect(input.TableName).toBe(TABLE_NAME);
+      expect(input.Limit).toBe(11);
+    }
+  });
+
+  it('merges the shards in customer id order and returns lastCustomerId when more follow', async () => {
+    fakeDirectory(ids);
+
+    const page = await storeWith().listCustomers({ limit: 10 });
+
+    expect(page.customers.map((c) => c.customerId)).toEqual(ids.slice(0, 10));
+    expect(page.customers[0]).toEqual({
+      customerId: ids[0],
+      totalEvents: 1,
+      firstEventAt: 10,
+      lastEventAt: 20,
+    });
+    expect(page.lastCustomerId).toBe(ids[9]);
+  });
+
+  it('starts every shard after `after` and pages through the whole directory', async () => {
+    fakeDirectory(ids);
+    const store = storeWith();
+
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      ddb.resetHistory();
+      const page = await store.listCustomers({ limit: 7, after });
+      seen.push(...page.customers.map((c) => c.customerId));
+      if (after !== undefined) {
+        for (const input of queryInputs()) {
+          expect(input.KeyConditionExpression).toBe('#pk = :pk AND #sk > :after');
+          expect(input.ExpressionAttributeValues?.[':after']).toBe(after);
+        }
+      }
+      after = page.lastCustomerId;
+      if (after === undefined) break;
+    }
+
+    expect(seen).toEqual(ids);
+  });
+
+  it('returns no lastCustomerId when the page holds exactly the last entries', async () => {
+    fakeDirectory(ids.slice(0, 10));
+
+    const page = await storeWith().listCustomers({ limit: 10 });
+
+    expect(page.customers).toHaveLength(10);
+    expect(page).not.toHaveProperty('lastCustomerId');
+  });
+
+  it('returns an empty page for an empty directory', async () => {
+    fakeDirectory([]);
+
+    await expect(storeWith().listCustomers({ limit: 5 })).resolves.toEqual({ customers: [] });
+  });
+
+  it("follows a shard's LastEvaluatedKey until it has limit + 1 entries", async () => {
+    // All in one shard, returned two at a time.
+    const crowded = Array.from({ length: 200 }, (_, i) => `c${i}`)
+      .filter((id) => directoryShard(id) === 3)
+      .slice(0, 9);
+    fakeDirectory(crowded, 2);
+
+    const page = await storeWith().listCustomers({ limit: 6 });
+
+    expect(page.customers.map((c) => c.customerId)).toEqual([...crowded].sort().slice(0, 6));
+    expect(page.lastCustomerId).toBe([...crowded].sort()[5]);
+    const shardQueries = queryInputs().filter(
+      (input) => input.ExpressionAttributeValues?.[':pk'] === directoryPk(3),
+    );
+    expect(shardQueries.map((input) => input.Limit)).toEqual([7, 5, 3, 1]);
+  });
+});
+
+describe('createCounterStore checkFormat', () => {
+  it('accepts a table with this format marker, reading it consistently and writing nothing', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...FORMAT_KEY, format: TABLE_FORMAT } });
+
+    await expect(storeWith().checkFormat()).resolves.toBeUndefined();
+
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE_NAME,
+      Key: FORMAT_KEY,
+      ConsistentRead: true,
+    });
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('throws TableFormatError for a marker of another format, writing nothing', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...FORMAT_KEY, format: TABLE_FORMAT + 1 } });
+
+    const check = storeWith().checkFormat();
+
+    await expect(check).rejects.toBeInstanceOf(TableFormatError);
+    await expect(check).rejects.toThrow(`has layout ${TABLE_FORMAT + 1}`);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('throws TableFormatError telling to use a new table when an unmarked table has the legacy directory', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: LEGACY_DIRECTORY_PK, sk: 'alpha', total: 3 }] });
+
+    const check = storeWith().checkFormat();
+
+    await expect(check).rejects.toBeInstanceOf(TableFormatError);
+    await expect(check).rejects.toThrow(/into a new table/);
+    await expect(check).rejects.toThrow(TABLE_NAME);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: TABLE_NAME,
+      ExpressionAttributeValues: { ':pk': LEGACY_DIRECTORY_PK },
+      Limit: 1,
+    });
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('marks an unmarked table without legacy data with this format', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(PutCommand).resolves({});
+
+    await expect(storeWith().checkFormat()).resolves.toBeUndefined();
+
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: TABLE_NAME,
+      Item: { ...FORMAT_KEY, format: TABLE_FORMAT },
+    });
+  });
+
+  it('retries throttling of its reads, as a load does', async () => {
+    ddb
+      .on(GetCommand)
+      .rejectsOnce(throttled())
+      .resolves({ Item: { ...FORMAT_KEY, format: TABLE_FORMAT } });
+
+    await expect(storeWith().checkFormat()).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
+  });
+
+  it('throws TableNotFoundError for a missing table', async () => {
+    ddb.on(GetCommand).rejects(tableMissing());
+
+    await expect(storeWith().checkFormat()).rejects.toBeInstanceOf(TableNotFoundError);
+  });
+});
+
+describe('createCounterStore ensureTable', () => {
+  it('leaves an existing table alone', async () => {
+    raw.on(DescribeTableCommand).resolves({ Table: { TableName: TABLE_NAME, TableStatus: 'ACTIVE' } });
+
+    await expect(storeWith().ensureTable()).resolves.toBe('exists');
+    expect(raw).not.toHaveReceivedCommand(CreateTableCommand);
+  });
+
+  it('creates a missing table and waits until it is active', async () => {
+    raw
+      .on(DescribeTableCommand)
+      .rejectsOnce(tableMissing())
+      .resolvesOnce({ Table: { TableName: TABLE_NAME, TableStatus: 'CREATING' } })
+      .resolves({ Table: { TableName: TABLE_NAME, TableStatus: 'ACTIVE' } });
+    raw.on(CreateTableCommand).resolves({});
+
+    await expect(storeWith().ensureTable()).resolves.toBe('created');
+
+    expect(raw).toHaveReceivedCommandTimes(CreateTableCommand, 1);
+    expect(raw).toHaveReceivedCommandWith(CreateTableCommand, createTableInput(TABLE_NAME));
+    expect(raw).toHaveReceivedCommandTimes(DescribeTableCommand, 3);
+  });
+
+  it('creates an on-demand table keyed by string pk and sk', () => {
+    expect(createTableInput(TABLE_NAME)).toEqual({
+      TableName: TABLE_NAME,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('waits for the table another process created first instead of failing', async () => {
+    raw
+      .on(DescribeTableCommand)
+      .rejectsOnce(tableMissing())
+      .resolves({ Table: { TableName: TABLE_NAME, TableStatus: 'ACTIVE' } });
+    raw
+      .on(CreateTableCommand)
+      .rejects(new ResourceInUseException({ message: 'Table already exists', $metadata: {} }));
+
+    await expect(storeWith().ensureTable()).resolves.toEqual(expect.stringMatching(/^(created|exists)$/));
+    expect(raw).toHaveReceivedCommandTimes(DescribeTableCommand, 2);
+  });
+
+  it('throws other errors of DescribeTable and CreateTable', async () => {
+    const denied = serviceError('AccessDeniedException', 'not authorized to perform dynamodb:DescribeTable');
+    raw.on(DescribeTableCommand).rejects(denied);
+    await expect(storeWith().ensureTable()).rejects.toBe(denied);
+    expect(raw).not.toHaveReceivedCommand(CreateTableCommand);
+
+    raw.reset();
+    const invalid = serviceError('ValidationException', 'invalid table name');
+    raw.on(DescribeTableCommand).rejects(tableMissing());
+    raw.on(CreateTableCommand).rejects(invalid);
+    await expect(storeWith().ensureTable()).rejects.toBe(invalid);
   });
 });

@@ -1,0 +1,203 @@
+import {
+  counterKey,
+  customerPk,
+  DIRECTORY_SHARDS,
+  dedupHeadKey,
+  digestFragmentKey,
+  directoryKey,
+  directoryPk,
+  directoryShard,
+  FORMAT_KEY,
+  hourKeyPart,
+  hourOfCounterSk,
+  hourRange,
+  indexFragmentKey,
+  LEGACY_DIRECTORY_PK,
+  MAX_WRITE_VERSION,
+} from '../../core/keys';
+
+const HOUR = 3_600_000;
+const H = Date.UTC(2021, 2, 1, 4);
+
+/** DynamoDB's `BETWEEN first AND last` on a string sort key (every key here is ASCII). */
+const between = (sk: string, first: string, last: string) => first <= sk && sk <= last;
+
+/** The sort keys of every item kind one customer has for the hours `hours`. */
+function customerSortKeys(hours: number[]): string[] {
+  return hours.flatMap((hour) => [
+    counterKey('alpha', hour).sk,
+    dedupHeadKey('alpha', hour).sk,
+    ...[1, 2, 10, MAX_WRITE_VERSION].flatMap((version) =>
+      [0, 1, 12].flatMap((part) => [
+        indexFragmentKey('alpha', hour, version, part).sk,
+        digestFragmentKey('alpha', hour, version, part).sk,
+      ]),
+    ),
+  ]);
+}
+
+describe('hourKeyPart', () => {
+  it('formats an hour start as the 13 characters yyyy-mm-ddThh', () => {
+    expect(hourKeyPart(H)).toBe('2021-03-01T04');
+  });
+
+  it('is read back by hourOfCounterSk from a counter sort key', () => {
+    expect(hourOfCounterSk(counterKey('alpha', H).sk)).toBe(H);
+  });
+});
+
+describe('item keys of a customer', () => {
+  it('keys each kind of item as the layout documents', () => {
+    expect(counterKey('alpha', H)).toEqual({ pk: 'C#alpha', sk: 'H#2021-03-01T04' });
+    expect(dedupHeadKey('alpha', H)).toEqual({ pk: 'C#alpha', sk: 'X#2021-03-01T04' });
+    expect(indexFragmentKey('alpha', H, 7, 2)).toEqual({ pk: 'C#alpha', sk: 'I#2021-03-01T04#000007#0002' });
+    expect(digestFragmentKey('alpha', H, 7, 2)).toEqual({
+      pk: 'C#alpha',
+      sk: 'X#2021-03-01T04#000007#0002',
+    });
+  });
+
+  it('sorts fragments by write version, then part, even past one digit', () => {
+    const keys = [
+      indexFragmentKey('alpha', H, 10, 0).sk,
+      indexFragmentKey('alpha', H, 2, 11).sk,
+      indexFragmentKey('alpha', H, 2, 2).sk,
+      indexFragmentKey('alpha', H, MAX_WRITE_VERSION, 0).sk,
+      indexFragmentKey('alpha', H, 1, 0).sk,
+    ];
+
+    expect([...keys].sort()).toEqual([
+      'I#2021-03-01T04#000001#0000',
+      'I#2021-03-01T04#000002#0002',
+      'I#2021-03-01T04#000002#0011',
+      'I#2021-03-01T04#000010#0000',
+      'I#2021-03-01T04#999999#0000',
+    ]);
+  });
+
+  it('reads counters only in a BETWEEN from the first to the last hour counter', () => {
+    const hours = Array.from({ length: 30 }, (_, i) => H + (i - 5) * HOUR);
+    const first = counterKey('alpha', H).sk;
+    const last = counterKey('alpha', H + 20 * HOUR).sk;
+
+    const selected = customerSortKeys(hours).filter((sk) => between(sk, first, last));
+
+    expect(selected.every((sk) => sk.startsWith('H#'))).toBe(true);
+    expect(selected.sort()).toEqual(
+      Array.from({ length: 21 }, (_, i) => counterKey('alpha', H + i * HOUR).sk).sort(),
+    );
+  });
+
+  it.each(['I', 'X'] as const)(
+    'holds every %s# item of one hour, and nothing else, in hourRange',
+    (prefix) => {
+      const hours = [H - HOUR, H, H + HOUR, H + 24 * HOUR];
+      const { first, last } = hourRange(prefix, H);
+
+      const selected = customerSortKeys(hours).filter((sk) => between(sk, first, last));
+
+      const expected = customerSortKeys([H]).filter((sk) => sk.startsWith(`${prefix}#2021-03-01T04`));
+      expect(selected.sort()).toEqual(expected.sort());
+      // The X range holds the head and its 12 fragments; the I range the 12 fragments.
+      expect(selected).toHaveLength(prefix === 'X' ? 13 : 12);
+      if (prefix === 'X') expect(selected).toContain(dedupHeadKey('alpha', H).sk);
+    },
+  );
+
+  it('keeps the hour after out of an X hourRange, its head included', () => {
+    const { first, last } = hourRange('X', H);
+
+    expect(between(dedupHeadKey('alpha', H + HOUR).sk, first, last)).toBe(false);
+    expect(between(digestFragmentKey('alpha', H + HOUR, 1, 0).sk, first, last)).toBe(false);
+    expect(between(digestFragmentKey('alpha', H - HOUR, MAX_WRITE_VERSION, 9_999).sk, first, last)).toBe(
+      false,
+    );
+  });
+});
+
+describe('customer and internal partitions', () => {
+  const awkwardIds = [
+    'customers',
+    'customers#00',
+    'table',
+    'FORMAT',
+    'D#customers',
+    'D#customers#00',
+    'M#table',
+    'C#alpha',
+    '#',
+    'a',
+    'b4f9279a0196e40632e947dd1a88e857',
+  ];
+  const internalPks = [
+    ...Array.from({ length: DIRECTORY_SHARDS }, (_, shard) => directoryPk(shard)),
+    FORMAT_KEY.pk,
+    LEGACY_DIRECTORY_PK,
+  ];
+
+  it.each(awkwardIds)('never puts the items of customer %p in an internal partition', (customerId) => {
+    const pks = [
+      customerPk(customerId),
+      counterKey(customerId, H).pk,
+      dedupHeadKey(customerId, H).pk,
+      indexFragmentKey(customerId, H, 1, 0).pk,
+      digestFragmentKey(customerId, H, 1, 0).pk,
+    ];
+
+    for (const pk of pks) {
+      expect(pk).toBe(`C#${customerId}`);
+      expect(internalPks).not.toContain(pk);
+    }
+  });
+
+  it('gives two customers two partitions', () => {
+    expect(customerPk('alpha')).not.toBe(customerPk('alpha2'));
+    expect(new Set(awkwardIds.map(customerPk)).size).toBe(awkwardIds.length);
+  });
+
+  it('names the directory shards D#customers#00 to D#customers#15, apart from the legacy partition', () => {
+    expect(directoryPk(0)).toBe('D#customers#00');
+    expect(directoryPk(15)).toBe('D#customers#15');
+    expect(new Set(internalPks).size).toBe(internalPks.length);
+  });
+
+  it('keys a directory entry by the customer id in its shard', () => {
+    expect(directoryKey('alpha')).toEqual({ pk: directoryPk(directoryShard('alpha')), sk: 'alpha' });
+  });
+});
+
+describe('directoryShard', () => {
+  const ids = Array.from({ length: 1_000 }, (_, i) => `customer-${String(i).padStart(4, '0')}`);
+
+  it('gives the same shard for the same id, every time', () => {
+    const first = ids.map(directoryShard);
+
+    expect(ids.map((id) => directoryShard(id.slice(0)))).toEqual(first);
+  });
+
+  it('keeps known ids in the shards they were first written to', () => {
+    // A customer's shard is where its directory entry lives: another hash would hide stored entries.
+    // FNV-1a 32 of '' is 0x811c9dc5 and of 'a' 0xe40c292c (the published test vectors): shards 5 and 12.
+    expect(
+      ['', 'a', 'alpha', 'customer-0001', 'b4f9279a0196e40632e947dd1a88e857'].map(directoryShard),
+    ).toEqual([5, 12, 11, 15, 13]);
+  });
+
+  it('returns an integer shard in [0, 16)', () => {
+    for (const id of [...ids, '', 'a', 'x'.repeat(128), '\uffff'.repeat(3)]) {
+      const shard = directoryShard(id);
+      expect(Number.isInteger(shard)).toBe(true);
+      expect(shard).toBeGreaterThanOrEqual(0);
+      expect(shard).toBeLessThan(DIRECTORY_SHARDS);
+    }
+  });
+
+  it('spreads 1,000 similar ids over every shard, none holding more than twice its share', () => {
+    const perShard = new Array<number>(DIRECTORY_SHARDS).fill(0);
+    for (const id of ids) perShard[directoryShard(id)] = (perShard[directoryShard(id)] ?? 0) + 1;
+
+    const share = ids.length / DIRECTORY_SHARDS;
+    expect(Math.min(...perShard)).toBeGreaterThan(share / 2);
+    expect(Math.max(...perShard)).toBeLessThan(share * 2);
+  });
+});
