@@ -34,13 +34,15 @@ export function cancellationCodes(error: unknown): string[] {
   return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }
 
-/** Cancellation codes that a later attempt of the same transaction can get past. */
-const RETRYABLE_CANCELLATION_CODES = new Set([
-  'TransactionConflict',
+/** Cancellation codes of a throttled transaction. */
+const THROTTLING_CANCELLATION_CODES = new Set([
   'ThrottlingError',
   'ProvisionedThroughputExceeded',
   'RequestLimitExceeded',
 ]);
+
+/** Cancellation codes that a later attempt of the same transaction can get past. */
+const RETRYABLE_CANCELLATION_CODES = new Set(['TransactionConflict', ...THROTTLING_CANCELLATION_CODES]);
 
 /** How a cancelled transaction is handled: retried as it is, re-planned after re-reading, or failed. */
 export type CancellationVerdict = 'retry' | 'stale' | 'fail';
@@ -83,26 +85,20 @@ export function translateStoreError(error: unknown, tableName: string): unknown 
   const last = error instanceof RetriesExhaustedError ? error.cause : error;
   if (last instanceof ResourceNotFoundException) return new TableNotFoundError(tableName, { cause: error });
   const codes = cancellationCodes(last);
-  if (codes.some((code) => code === 'TransactionConflict')) {
-    return new WriteConflictError(
-      `a transaction kept conflicting with concurrent writes: ${errorMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
+  // A cancellation with a reason no retry gets past (a validation error) is a bug, whatever else it holds.
+  if (classifyCancellation(codes) === 'fail') return error;
+  if (codes.includes('TransactionConflict')) {
+    const message = `a transaction kept conflicting with concurrent writes: ${errorMessage(error)}`;
+    return new WriteConflictError(message, { cause: error });
   }
   const throttled =
     (last instanceof Error && THROTTLING_NAMES.has(last.name)) ||
-    codes.some(
-      (code) =>
-        code === 'ThrottlingError' ||
-        code === 'ProvisionedThroughputExceeded' ||
-        code === 'RequestLimitExceeded',
-    );
-  if (throttled)
+    codes.some((code) => THROTTLING_CANCELLATION_CODES.has(code));
+  if (throttled) {
     return new StoreThrottledError(`DynamoDB throttled the request: ${errorMessage(error)}`, {
       cause: error,
     });
+  }
   if (error instanceof RetriesExhaustedError || isRetryableError(last)) {
     return new StoreUnavailableError(`DynamoDB did not answer: ${errorMessage(error)}`, { cause: error });
   }

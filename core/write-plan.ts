@@ -164,6 +164,7 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
   let actions = 0;
   let bytes = 0;
   const customers = new Set<string>();
+  const hours = new Set<string>();
   const close = () => {
     if (current.length === 0) return;
     const added = new Map<string, number>();
@@ -192,6 +193,15 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
           `received ${events(write)} offsets and ${write.digests.byteLength} digest bytes`,
       );
     }
+    const hourKey = `${write.customerId}\u0000${write.hour}`;
+    if (hours.has(hourKey)) {
+      // Both would update the hour's head and counter: one transaction may not touch an item twice,
+      // and two transactions from the same version would refuse each other.
+      throw new RangeError(
+        `two writes to hour ${new Date(write.hour).toISOString()} of ${write.customerId} in one plan`,
+      );
+    }
+    hours.add(hourKey);
     const needed = hourWriteActions(write) + (customers.has(write.customerId) ? 0 : 1);
     if (
       actions + needed > MAX_ACTIONS_PER_TRANSACTION ||

@@ -223,10 +223,7 @@ describe('translateStoreError', () => {
     expect(translateStoreError(error, TABLE_NAME)).toBe(error);
   });
 
-  // BUG (core/store-errors.ts, translateStoreError): the codes are searched for TransactionConflict /
-  // throttling codes without asking classifyCancellation, so a cancellation it classifies `fail`
-  // (here ValidationError next to a conflict or throttled action) becomes a WriteConflictError or a
-  // StoreThrottledError (a 503 "retry later") instead of passing through as the bug it is.
+  // A reason no retry gets past wins over conflict or throttling reasons beside it: the cancellation is a bug.
   it.each([
     ['TransactionConflict', canceled('TransactionConflict', 'ValidationError')],
     ['ThrottlingError', canceled('ThrottlingError', 'ValidationError')],

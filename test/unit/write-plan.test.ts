@@ -389,6 +389,12 @@ describe('planTransactions', () => {
     expect(only?.items.map(itemKeyOf).some((key) => key.includes('2021-03-01T07'))).toBe(false);
   });
 
+  it('throws a RangeError for two writes to one hour, which would update its head twice', () => {
+    expect(() =>
+      planTransactions(TABLE_NAME, [hourWrite('alpha', 3, 2), hourWrite('alpha', 3, 5, 1)]),
+    ).toThrow('two writes to hour 2021-03-01T03:00:00.000Z of alpha in one plan');
+  });
+
   it('throws a RangeError for a write of more than MAX_EVENTS_PER_HOUR_WRITE events', () => {
     const tooMany = hourWrite('alpha', 0, MAX_EVENTS_PER_HOUR_WRITE + 1);
 
