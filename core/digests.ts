@@ -48,18 +48,28 @@ export function digestTransactionId(bytes: string): Digest {
   let h3 = 0xcc9e2d51;
   let h4 = 0xe6546b64;
   const length = bytes.length;
-  const word = (i: number) =>
-    // charCodeAt past the end is NaN, which `|` turns into 0: the zero padding of the last block.
-    (bytes.charCodeAt(i) |
+  // charCodeAt past the end is NaN, which `|` turns into 0: the zero padding of the last block.
+  for (let i = 0; i < length; i += 16) {
+    let k1 =
+      bytes.charCodeAt(i) |
       (bytes.charCodeAt(i + 1) << 8) |
       (bytes.charCodeAt(i + 2) << 16) |
-      (bytes.charCodeAt(i + 3) << 24)) >>>
-    0;
-  for (let i = 0; i < length; i += 16) {
-    let k1 = word(i);
-    let k2 = word(i + 4);
-    let k3 = word(i + 8);
-    let k4 = word(i + 12);
+      (bytes.charCodeAt(i + 3) << 24);
+    let k2 =
+      bytes.charCodeAt(i + 4) |
+      (bytes.charCodeAt(i + 5) << 8) |
+      (bytes.charCodeAt(i + 6) << 16) |
+      (bytes.charCodeAt(i + 7) << 24);
+    let k3 =
+      bytes.charCodeAt(i + 8) |
+      (bytes.charCodeAt(i + 9) << 8) |
+      (bytes.charCodeAt(i + 10) << 16) |
+      (bytes.charCodeAt(i + 11) << 24);
+    let k4 =
+      bytes.charCodeAt(i + 12) |
+      (bytes.charCodeAt(i + 13) << 8) |
+      (bytes.charCodeAt(i + 14) << 16) |
+      (bytes.charCodeAt(i + 15) << 24);
     k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
     h1 ^= k1;
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
