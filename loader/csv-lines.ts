@@ -20,9 +20,14 @@ const UTF8_BOM = '\u00ef\u00bb\u00bf';
  */
 export class LineSplitter {
   private carry = '';
-  private started = false;
+  private started: boolean;
   /** The first bytes while they could still be the start of a byte order mark. */
   private head = '';
+
+  /** `startsMidInput`: the bytes continue an input from a line start, so they have no byte order mark. */
+  constructor({ startsMidInput = false }: { startsMidInput?: boolean } = {}) {
+    this.started = startsMidInput;
+  }
 
   /** The lines that `bytes` completes, without their line ends. */
   push(bytes: Buffer): string[] {

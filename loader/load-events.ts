@@ -81,6 +81,12 @@ export interface LoadOptions {
   concurrency?: number;
   /** Events held before they are written (default `DEFAULT_BUFFER_EVENTS`). */
   bufferEvents?: number;
+  /**
+   * The input is the rest of a larger one, from a line start on (a byte range of an S3 object after
+   * its first): its first bytes are then neither a gzip header nor a byte order mark, and its first
+   * row is no header line, so each line is read as it would be in the whole input.
+   */
+  startsMidInput?: boolean;
 }
 
 const written = (counts: RowCounts) =>
@@ -138,7 +144,11 @@ export class LoadWriteError extends Error {
 }
 
 /** Yields the input's bytes, gunzipped when they start with the gzip magic number. */
-async function* decompress(input: Readable, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* decompress(
+  input: Readable,
+  onBytes: (bytes: number) => void,
+  detectGzip: boolean,
+): AsyncGenerator<Buffer> {
   const iterator = input[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done === true) return;
@@ -152,7 +162,7 @@ async function* decompress(input: Readable, onBytes: (bytes: number) => void): A
       yield chunk;
     }
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (detectGzip && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
     const compressed = Readable.from(all());
     compressed.on('error', (error) => gunzip.destroy(error));
@@ -198,9 +208,10 @@ export async function loadEvents({
   maxRejects,
   concurrency = DEFAULT_CONCURRENCY,
   bufferEvents = DEFAULT_BUFFER_EVENTS,
+  startsMidInput = false,
 }: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter({ startsMidInput });
   const buffer = new EventBuffer();
   const counts: RowCounts = {
     rows: 0,
@@ -242,7 +253,7 @@ export async function loadEvents({
     const row = split.ok ? validateEventRow(split.fields) : split;
     if (!row.ok) {
       if (split.ok && isHeaderRow(split.fields)) {
-        if (counts.rows === 1) {
+        if (counts.rows === 1 && !startsMidInput) {
           counts.headers++;
           return undefined;
         }
@@ -302,7 +313,7 @@ export async function loadEvents({
   };
 
   try {
-    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes))) {
+    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
       head ??= chunk.subarray(0, 4096);
       for (const text of splitter.push(chunk)) {
         const row = take(text);
