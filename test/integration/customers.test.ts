@@ -1,15 +1,15 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../core/config';
-import { createCounterStore, planChunks } from '../../core/counter-store';
+import { createCounterStore } from '../../core/counter-store';
+import { DIRECTORY_SHARDS } from '../../core/keys';
 import { createRouter } from '../../lambda/routes';
-import { loadEvents, readEvents } from '../../loader/load-events';
+import { type LoadSummary, loadEvents } from '../../loader/load-events';
 import { apiEvent } from '../support/api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
-import { type RawEvent, readRawEvents } from '../support/recount';
-import { type SampleFile, writeSample } from '../support/sample';
-
-const DATA = 'data/events.csv';
+import { csvTimestamp, lf, shuffled, slice } from '../support/events';
+import { type CountedEvent, type RawEvent, recountInputs } from '../support/recount';
+import { sampleLines } from '../support/sample';
 
 interface Customer {
   customer_id: string;
@@ -49,7 +49,10 @@ function expectedCustomers(events: readonly RawEvent[]): Customer[] {
     });
 }
 
-function lister(table: TestTable) {
+/** The directory a recount of several inputs loaded one after the other expects. */
+const expectedAfter = (inputs: readonly string[]) => expectedCustomers(recountInputs(inputs).events);
+
+function lister(table: Pick<TestTable, 'store'>) {
   const router = createRouter(table.store);
   return async (query: Record<string, string> = {}) => {
     const response = await router(apiEvent('/v1/customers', query), 'test-request');
@@ -58,61 +61,63 @@ function lister(table: TestTable) {
 }
 
 /** Every customer, following next_page. */
-async function listAll(list: ReturnType<typeof lister>, limit: string): Promise<Customer[][]> {
+async function listAll(list: ReturnType<typeof lister>, limit?: string): Promise<Customer[][]> {
   const pages: Customer[][] = [];
   let next: string | null = null;
   do {
-    const { body }: { body: ListBody } = await list(next === null ? { limit } : { limit, next_page: next });
+    const query: Record<string, string> = limit === undefined ? {} : { limit };
+    if (next !== null) query.next_page = next;
+    const { body }: { body: ListBody } = await list(query);
     pages.push(body.customers);
     next = body.next_page;
   } while (next !== null);
   return pages;
 }
 
-const EXTRA_CSV = [
-  // An existing customer, earlier and later than anything in events.csv, and a new customer.
+function load(table: TestTable, text: string): Promise<LoadSummary> {
+  return loadEvents({ store: table.store, input: Readable.from([text]), source: 'test' });
+}
+
+const EXTRA = lf([
+  // An existing customer, earlier and later than anything in the sample, and a new customer.
   'b4f9279a0196e40632e947dd1a88e857,INGEST,extra-1,2021-02-27 10:00:00.5+00',
   'b4f9279a0196e40632e947dd1a88e857,INGEST,extra-2,2021-03-05 12:00:00+00',
   'new-customer-1,INGEST,extra-3,2021-03-02 08:15:00.001+00',
-  '',
-].join('\n');
+]);
 
 describe('the customer directory (GET /v1/customers)', () => {
-  let events: RawEvent[];
+  const sample = sampleLines();
   const tables: TestTable[] = [];
 
-  beforeAll(() => {
-    events = readRawEvents(DATA);
-  });
+  const newTable = async (prefix: string) => {
+    const table = await createTestTable(prefix);
+    tables.push(table);
+    return table;
+  };
 
   afterAll(() => Promise.all(tables.map((table) => table.drop())));
 
-  async function loadedTable(prefix: string, file: string): Promise<TestTable> {
-    const table = await createTestTable(prefix);
-    tables.push(table);
-    await loadEvents({ store: table.store, input: createReadStream(file), source: file });
-    return table;
-  }
-
-  describe('after loading events.csv', () => {
+  describe('after loading a sample of events.csv', () => {
     let table: TestTable;
 
     beforeAll(async () => {
-      table = await loadedTable('customers', DATA);
+      table = await newTable('customers');
+      await load(table, lf(sample));
     });
 
     it('lists every customer with first and last event and total events of a recount', async () => {
       const { status, body } = await lister(table)();
 
       expect(status).toBe(200);
-      expect(body).toEqual({ customers: expectedCustomers(events), next_page: null });
+      expect(body).toEqual({ customers: expectedAfter([lf(sample)]), next_page: null });
+      expect(body.customers).toHaveLength(7);
     });
 
     it('pages through the customers with limit and next_page, each customer once, in order', async () => {
       const pages = await listAll(lister(table), '3');
 
       expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
-      expect(pages.flat()).toEqual(expectedCustomers(events));
+      expect(pages.flat()).toEqual(expectedAfter([lf(sample)]));
     });
 
     it('gives no next_page when the last page is exactly full', async () => {
@@ -121,7 +126,7 @@ describe('the customer directory (GET /v1/customers)', () => {
       expect(pages.map((page) => page.length)).toEqual([7]);
     });
 
-    it('reads the directory with Query only, never Scan', async () => {
+    it('reads the directory with one Query per shard and page, never Scan', async () => {
       const client = createDynamoDbClient({ endpoint: table.endpoint });
       const commands: string[] = [];
       client.middlewareStack.add(
@@ -133,10 +138,11 @@ describe('the customer directory (GET /v1/customers)', () => {
       );
       const store = createCounterStore({ client, tableName: table.tableName });
 
-      await listAll(lister({ ...table, store }), '2');
+      const pages = await listAll(lister({ store }), '2');
 
-      expect(commands).toHaveLength(4);
+      expect(pages).toHaveLength(4);
       expect(new Set(commands)).toEqual(new Set(['QueryCommand']));
+      expect(commands).toHaveLength(DIRECTORY_SHARDS * pages.length);
       client.destroy();
     });
 
@@ -144,7 +150,7 @@ describe('the customer directory (GET /v1/customers)', () => {
       ['limit', { limit: '0' }, /limit must be a whole number from 1 to 1000; received "0"/],
       ['limit', { limit: 'ten' }, /received "ten"/],
       ['next_page', { next_page: 'not-a-token' }, /next_page must be the next_page value/],
-      ['sort', { sort: 'name' }, /unknown query parameter sort/],
+      ['sort', { sort: 'name' }, /unknown query parameter "sort"/],
     ])('refuses a bad %s (%o) with a 400 that names it', async (parameter, query, message) => {
       const { status, body } = await lister(table)(query);
 
@@ -154,55 +160,97 @@ describe('the customer directory (GET /v1/customers)', () => {
     });
   });
 
-  describe('exactly once, on a sample of events.csv', () => {
-    let file: SampleFile;
-    let sample: string;
-    let sampleEvents: RawEvent[];
+  describe('across loads', () => {
+    const dayOne = sample.filter((line) => line.includes(',2021-03-01 '));
+    const dayTwo = sample.filter((line) => line.includes(',2021-03-02 '));
 
-    beforeAll(() => {
-      file = writeSample(DATA);
-      sample = file.path;
-      sampleEvents = readRawEvents(sample);
-    });
-
-    afterAll(() => file.remove());
-
-    it('leaves the directory unchanged when the same file is loaded again', async () => {
-      const table = await loadedTable('customers-twice', sample);
-
-      await loadEvents({ store: table.store, input: createReadStream(sample), source: sample });
-
-      expect((await lister(table)()).body.customers).toEqual(expectedCustomers(sampleEvents));
-    });
-
-    it('counts the directory once when a load resumes after all its chunks were applied', async () => {
-      const table = await createTestTable('customers-resume');
-      tables.push(table);
-      // A loader killed after its last transaction but before it recorded the load as done.
-      const read = await readEvents(createReadStream(sample));
-      for (const chunk of planChunks(read.loadId, read.hours)) await table.store.applyChunk(chunk);
-
-      const resumed = await loadEvents({
-        store: table.store,
-        input: createReadStream(sample),
-        source: sample,
-      });
-
-      expect(resumed.chunksApplied).toBe(0);
-      expect((await lister(table)()).body.customers).toEqual(expectedCustomers(sampleEvents));
-    });
-
-    it('adds a second file: totals grow, first and last move, new customers appear', async () => {
-      const table = await loadedTable('customers-two-files', sample);
-
-      await loadEvents({ store: table.store, input: Readable.from([EXTRA_CSV]), source: 'extra' });
-
-      const extra: RawEvent[] = [
-        { customer: 'b4f9279a0196e40632e947dd1a88e857', time: Date.parse('2021-02-27T10:00:00.500Z') },
-        { customer: 'b4f9279a0196e40632e947dd1a88e857', time: Date.parse('2021-03-05T12:00:00Z') },
-        { customer: 'new-customer-1', time: Date.parse('2021-03-02T08:15:00.001Z') },
+    it('keeps totals exact when the same events are loaded again and in overlapping exports', async () => {
+      const table = await newTable('customers-repeat');
+      const inputs = [
+        lf(dayOne),
+        lf(shuffled(dayOne, 1)),
+        lf(slice([...dayOne, ...dayTwo], 0, 0.6)),
+        lf(slice([...dayOne, ...dayTwo], 0.4, 1)),
       ];
-      expect((await lister(table)()).body.customers).toEqual(expectedCustomers([...sampleEvents, ...extra]));
+
+      for (const input of inputs) await load(table, input);
+
+      const listed = (await lister(table)()).body.customers;
+      expect(listed).toEqual(expectedAfter(inputs));
+      expect(listed.reduce((sum, customer) => sum + customer.total_events, 0)).toBe(
+        dayOne.length + dayTwo.length,
+      );
+    });
+
+    it.each([
+      ['in time order', ['day one', 'day two', 'extra']],
+      ['latest first', ['extra', 'day two', 'day one']],
+    ])('keeps first and last event at the min and max over every load, loaded %s', async (_order, names) => {
+      const table = await newTable('customers-span');
+      const files: Record<string, string> = { 'day one': lf(dayOne), 'day two': lf(dayTwo), extra: EXTRA };
+      const inputs = names.map((name) => files[name] as string);
+
+      for (const input of inputs) await load(table, input);
+      // Events inside every customer's span, and a reuse of a counted id with a later time (a
+      // conflict): neither may move a first or last event.
+      const [counted] = recountInputs([lf(dayTwo)]).events;
+      const { customer, eventType, transactionId, time } = counted as CountedEvent;
+      const inside = lf([
+        `${customer},${eventType},inside-1,2021-03-02 12:00:00+00`,
+        `${customer},${eventType},${transactionId},${csvTimestamp(time - (time % 3_600_000) + 3_599_999)}`,
+      ]);
+      const summary = await load(table, inside);
+
+      expect(summary).toMatchObject({ accepted: 1, conflicts: 1 });
+      expect((await lister(table)()).body.customers).toEqual(expectedAfter([...inputs, inside]));
+    });
+  });
+
+  describe('with many customers', () => {
+    const MARCH_1 = Date.UTC(2021, 2, 1);
+    // Ids of several shapes, some prefixes of others, so the merge of the shards' pages is tested.
+    const ids = Array.from(
+      { length: 200 },
+      (_, i) => [`C${i}`, `c-${i.toString(36)}`, `${i}x`, `c.${i}:@`][i % 4],
+    ) as string[];
+    let table: TestTable;
+
+    beforeAll(async () => {
+      table = await newTable('customers-many');
+      await load(
+        table,
+        lf(ids.map((id, i) => `${id},INGEST,only-${i},${csvTimestamp(MARCH_1 + i * 61_000 + i)}`)),
+      );
+    });
+
+    it('spreads 200 customers over every directory shard', async () => {
+      const client = createDynamoDbClient({ endpoint: table.endpoint });
+      const scan = await client.send(
+        new ScanCommand({
+          TableName: table.tableName,
+          FilterExpression: 'begins_with(pk, :directory)',
+          ExpressionAttributeValues: { ':directory': { S: 'D#customers#' } },
+        }),
+      );
+      client.destroy();
+
+      expect(scan.Items).toHaveLength(200);
+      expect(new Set(scan.Items?.map((item) => item.pk?.S)).size).toBe(DIRECTORY_SHARDS);
+    });
+
+    it.each([
+      ['no limit (100 a page)', undefined, [100, 100]],
+      ['limit 7', '7', [...Array(28).fill(7), 4]],
+      ['limit 1000', '1000', [200]],
+    ])('lists them in id order, each once, with %s', async (_name, limit, sizes) => {
+      const pages = await listAll(lister(table), limit);
+
+      expect(pages.map((page) => page.length)).toEqual(sizes);
+      const listed = pages.flat();
+      expect(listed.map((customer) => customer.customer_id)).toEqual([...ids].sort());
+      expect(listed).toEqual(
+        expectedCustomers(ids.map((customer, i) => ({ customer, time: MARCH_1 + i * 61_000 + i }))),
+      );
     });
   });
 });

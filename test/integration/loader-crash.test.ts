@@ -1,221 +1,160 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, requireEnv } from '../../core/config';
-import { planChunks } from '../../core/counter-store';
-import { queryHourlyCounts } from '../../core/event-counts';
-import { generateEventBlocks } from '../../loader/generate-events';
-import { readEvents } from '../../loader/load-events';
+import { join } from 'node:path';
+import type { LoadSummary } from '../../loader/load-events';
+import { compareWithRecount } from '../support/counts';
 import { createTestTable, type TestTable } from '../support/dynamodb';
+import { generateLines, lf, shuffled } from '../support/events';
+import { runLoader, type StartedLoader, startLoader } from '../support/loader-cli';
+import { recountInputs } from '../support/recount';
 
-const ROOT = resolve(__dirname, '../..');
+/*
+ * The loader CLI killed with SIGKILL while it writes (no handler runs, no cleanup), then run
+ * again: the second run counts exactly what the first did not. Small data (2 customers x 4 hours)
+ * written in many small buffers, one request at a time, so the kill lands between transactions.
+ */
+
 const HOUR = 3_600_000;
-const FIRST_HOUR = Date.UTC(2021, 2, 1);
-const DAYS = 2;
-const ROWS = 30_000;
+const MARCH_1 = Date.UTC(2021, 2, 1);
+const CUSTOMERS = ['crash-a', 'crash-b'];
+const HOURS = [0, 1, 2, 5].map((h) => MARCH_1 + h * HOUR);
+const ROWS = 1500;
+/** Events per buffer write in the runs that get killed: about a hundred transactions per load. */
+const SLOW = ['--buffer-events', '15', '--concurrency', '1'];
 
-/** Event times per customer, sorted, read from the CSV without the loader. */
-type Recount = Map<string, number[]>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function recountCsv(text: string): Recount {
-  const times: Recount = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const [customer, , , stamp] = line.split(',') as [string, string, string, string];
-    // `2021-03-01 00:03:21.74+00` -> `2021-03-01T00:03:21.74Z`, which Date.parse reads as 740 ms.
-    const time = Date.parse(`${stamp.slice(0, 10)}T${stamp.slice(11, -3)}Z`);
-    if (Number.isNaN(time)) throw new Error(`recount cannot read ${stamp}`);
-    const list = times.get(customer) ?? [];
-    list.push(time);
-    times.set(customer, list);
-  }
-  for (const list of times.values()) list.sort((a, b) => a - b);
-  return times;
-}
-
-/** Events in `[from, to)` of one customer's sorted times. */
-function countBetween(sorted: number[], from: number, to: number): number {
-  const firstAtOrAfter = (value: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) < value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return firstAtOrAfter(to) - firstAtOrAfter(from);
-}
-
-function startLoader(file: string, table: TestTable, extra: string[] = []): ChildProcess {
-  // node itself, not npx: SIGKILL must hit the loader, not a wrapper that leaves it running.
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'loader/cli.ts',
-      file,
-      '--endpoint',
-      table.endpoint,
-      '--table',
-      table.tableName,
-      ...extra,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-}
-
-function collect(child: ChildProcess): { stdout: () => string; stderr: () => string } {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { stdout: () => stdout, stderr: () => stderr };
-}
-
-describe('the loader CLI killed with SIGKILL part way through', () => {
+describe('the loader CLI killed with SIGKILL part way through, then run again', () => {
+  const lines = generateLines({ rows: ROWS, customers: CUSTOMERS, hours: HOURS, seed: 5 });
+  const events = recountInputs([lf(lines)]).events;
+  const tables: TestTable[] = [];
   let dir: string;
   let file: string;
-  let csv: string;
-  let loadId: string;
-  let totalChunks: number;
-  let recount: Recount;
-  const tables: TestTable[] = [];
-  const client = createDynamoDbClient({ endpoint: requireEnv('DYNAMODB_ENDPOINT') });
 
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'loader-crash-'));
     file = join(dir, 'events.csv');
-    csv = [...generateEventBlocks({ rows: ROWS, customers: 24, days: DAYS, seed: 3 })].join('');
-    writeFileSync(file, csv);
-    loadId = createHash('sha256').update(readFileSync(file)).digest('hex');
-    recount = recountCsv(csv);
-    const read = await readEvents(createReadStream(file));
-    totalChunks = planChunks(read.loadId, read.hours).length;
+    writeFileSync(file, lf(lines));
   });
 
   afterAll(async () => {
     await Promise.all(tables.map((table) => table.drop()));
-    client.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Chunk markers of this file's load that DynamoDB holds: the chunks applied so far. */
-  async function appliedChunks(table: TestTable): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, never> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-          ExpressionAttributeValues: { ':pk': { S: `L#${loadId}` }, ':chunk': { S: 'CHUNK#' } },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey as typeof startKey;
-    } while (startKey !== undefined);
-    return count;
+  const newTable = async () => {
+    const table = await createTestTable('crash');
+    tables.push(table);
+    return table;
+  };
+
+  const target = (table: TestTable) => ['--endpoint', table.endpoint, '--table', table.tableName];
+
+  /** Events counted in the table so far: the sum of the data's counters. */
+  async function counted(table: TestTable): Promise<number> {
+    let total = 0;
+    for (const customer of CUSTOMERS) {
+      const counts = await table.store.queryHourCounts(customer, HOURS[0] as number, HOURS.at(-1) as number);
+      for (const count of counts.values()) total += count;
+    }
+    return total;
   }
 
-  /** Runs the loader one transaction at a time and kills it once `killAfter` chunks are visible. */
-  async function loadAndKill(table: TestTable, killAfter: number): Promise<number> {
-    const child = startLoader(file, table, ['--concurrency', '1']);
-    const output = collect(child);
-    const exited = once(child, 'exit');
-    while ((await appliedChunks(table)) < killAfter) {
-      if (child.exitCode !== null) {
-        throw new Error(`the loader ended before chunk ${killAfter}: ${output.stderr()} ${output.stdout()}`);
+  /**
+   * Kills the loader with SIGKILL once the table counts at least `share` of the events, and
+   * returns how many it counts once the loader is gone.
+   */
+  async function killAt(table: TestTable, loader: StartedLoader, share: number): Promise<number> {
+    while ((await counted(table)) < share * ROWS) {
+      if (loader.child.exitCode !== null) {
+        const { stdout, stderr } = loader.output();
+        throw new Error(`the loader ended before ${share * ROWS} events were counted: ${stderr} ${stdout}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(20);
     }
-    child.kill('SIGKILL');
-    const [code, signal] = (await exited) as [number | null, string | null];
-    expect([code, signal]).toEqual([null, 'SIGKILL']);
-    return appliedChunks(table);
+    loader.child.kill('SIGKILL');
+    const run = await loader.exited;
+    expect([run.code, run.signal]).toEqual([null, 'SIGKILL']);
+    // A transaction DynamoDB received before the kill still completes; let it land.
+    await sleep(500);
+    return counted(table);
   }
 
-  async function expectCountsToMatchRecount(table: TestTable): Promise<void> {
-    const lastHour = FIRST_HOUR + (DAYS * 24 - 1) * HOUR;
-    for (const [customer, times] of recount) {
-      const stored = await table.store.queryHourCounts(customer, FIRST_HOUR, lastHour);
-      const expected = new Map<number, number>();
-      for (const time of times) {
-        const hour = time - (time % HOUR);
-        expected.set(hour, (expected.get(hour) ?? 0) + 1);
-      }
-      expect(new Map([...stored].sort(([a], [b]) => a - b))).toEqual(
-        new Map([...expected].sort(([a], [b]) => a - b)),
-      );
-    }
-    // Partial hours come from the time indexes: a few ranges that start and end inside hours.
-    const customers = [...recount.keys()];
-    for (const [i, customer] of [customers[0], customers[1], customers.at(-1)].entries()) {
-      const times = recount.get(customer as string) as number[];
-      const start = FIRST_HOUR + (5 + 7 * i) * HOUR + 1_234_567 + i;
-      const end = start + (30 + i) * HOUR + 987_654;
-      const answer = await queryHourlyCounts(table.store, customer as string, { start, end });
-      expect(answer.buckets.map((bucket) => bucket.count)).toEqual(
-        answer.buckets.map((bucket) => countBetween(times, bucket.start, bucket.end)),
-      );
-      expect(answer.total).toBe(countBetween(times, start, end));
-    }
+  async function expectExactCounts(table: TestTable): Promise<void> {
+    const { actual, expected } = await compareWithRecount(table.store, events);
+    expect(actual).toEqual(expected);
   }
 
-  it('needs many chunks, so that there is something to kill', () => {
-    expect(totalChunks).toBeGreaterThan(20);
-    expect([...recount.values()].reduce((sum, times) => sum + times.length, 0)).toBe(ROWS);
+  it('generates rows in few (customer, hour) pairs, each its own event', () => {
+    expect(events).toHaveLength(ROWS);
+    expect(new Set(events.map((e) => `${e.customer} ${e.time - (e.time % HOUR)}`)).size).toBe(8);
   });
 
   it.each([
-    ['after the first chunk', () => 1],
-    ['half way', () => Math.floor(totalChunks / 2)],
-    ['near the end', () => totalChunks - 3],
-  ])(
-    'counts every event once when killed %s and run again',
-    async (_when, killPoint) => {
-      const table = await createTestTable('crash');
-      tables.push(table);
+    ['after its first writes', 0.05],
+    ['half way', 0.5],
+  ])('counts every event once when killed %s and run again', async (_when, share) => {
+    const table = await newTable();
 
-      const appliedAtKill = await loadAndKill(table, killPoint());
-      expect(appliedAtKill).toBeGreaterThanOrEqual(killPoint());
-      expect(appliedAtKill).toBeLessThan(totalChunks);
-      expect(await table.store.getLoad(loadId)).toBeUndefined();
+    const atKill = await killAt(table, startLoader([file, ...target(table), ...SLOW]), share);
+    const rerun = await runLoader([file, ...target(table), '--json']);
 
-      const rerun = startLoader(file, table, ['--json']);
-      const output = collect(rerun);
-      const [code] = (await once(rerun, 'exit')) as [number | null];
+    expect(atKill).toBeGreaterThanOrEqual(share * ROWS);
+    expect(atKill).toBeLessThan(ROWS);
+    expect([rerun.code, rerun.stderr]).toEqual([0, '']);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({
+      status: 'loaded',
+      rows: ROWS,
+      accepted: ROWS - atKill,
+      duplicates: atKill,
+      alreadyCounted: atKill,
+      conflicts: 0,
+    });
+    await expectExactCounts(table);
+  });
 
-      expect({ code, stderr: output.stderr() }).toEqual({ code: 0, stderr: '' });
-      const summary = JSON.parse(output.stdout());
-      expect(summary).toMatchObject({
-        status: 'loaded',
-        rows: ROWS,
-        accepted: ROWS,
-        chunks: totalChunks,
-        chunksSkipped: appliedAtKill,
-        chunksApplied: totalChunks - appliedAtKill,
-      });
-      expect(await appliedChunks(table)).toBe(totalChunks);
-      expect(await table.store.getLoad(loadId)).toMatchObject({ rows: ROWS, chunks: totalChunks });
-      await expectCountsToMatchRecount(table);
-    },
-    120_000,
-  );
+  it('counts every event once when killed twice, with other buffer sizes, before a run finishes', async () => {
+    const table = await newTable();
+
+    const first = await killAt(table, startLoader([file, ...target(table), ...SLOW]), 0.2);
+    const second = await killAt(
+      table,
+      startLoader([file, ...target(table), '--buffer-events', '7', '--concurrency', '1']),
+      0.6,
+    );
+    const last = await runLoader([file, ...target(table), '--json', '--buffer-events', '400']);
+
+    expect(first).toBeLessThan(second);
+    expect(second).toBeLessThan(ROWS);
+    expect(last.code).toBe(0);
+    expect(JSON.parse(last.stdout)).toMatchObject({ accepted: ROWS - second, alreadyCounted: second });
+    await expectExactCounts(table);
+  });
+
+  it('counts every event once when a stdin load is killed and re-run with the rows in another order', async () => {
+    const table = await newTable();
+    const firstOrder = lf(shuffled(lines, 101));
+    const secondOrder = lf(shuffled(lines, 202));
+
+    const atKill = await killAt(
+      table,
+      startLoader(['-', ...target(table), ...SLOW], { stdin: firstOrder }),
+      0.4,
+    );
+    const rerun = await runLoader(['-', ...target(table), '--json', '--buffer-events', '100'], {
+      stdin: secondOrder,
+    });
+
+    expect(firstOrder).not.toEqual(secondOrder);
+    expect(atKill).toBeLessThan(ROWS);
+    expect([rerun.code, rerun.stderr]).toEqual([0, '']);
+    const summary = JSON.parse(rerun.stdout) as LoadSummary;
+    expect(summary).toMatchObject({
+      source: '-',
+      rows: ROWS,
+      accepted: ROWS - atKill,
+      alreadyCounted: atKill,
+    });
+    await expectExactCounts(table);
+  });
 });
