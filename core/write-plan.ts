@@ -134,15 +134,32 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
   return items;
 }
 
-/** The directory update of one customer in a transaction: its new events, added once. */
-function directoryItem(tableName: string, customerId: string, added: number): TransactionItems[number] {
+/** What a transaction adds to one customer's directory entry. */
+interface DirectoryAddition {
+  events: number;
+  /** Epoch milliseconds of the first and last event the transaction counts. */
+  first: number;
+  last: number;
+}
+
+/**
+ * The directory update of one customer in a transaction: its new events, added once. An entry the
+ * transaction creates gets its first and last event time from these events; later writes widen
+ * them with conditional updates (`widenSpanUpdates`), so the span never lacks or exceeds what is counted.
+ */
+function directoryItem(
+  tableName: string,
+  customerId: string,
+  added: DirectoryAddition,
+): TransactionItems[number] {
   return {
     Update: {
       TableName: tableName,
       Key: directoryKey(customerId),
-      UpdateExpression: 'ADD #total :events',
-      ExpressionAttributeNames: { '#total': 'total' },
-      ExpressionAttributeValues: { ':events': added },
+      UpdateExpression:
+        'ADD #total :events SET #first = if_not_exists(#first, :first), #last = if_not_exists(#last, :last)',
+      ExpressionAttributeNames: { '#total': 'total', '#first': 'firstEventAt', '#last': 'lastEventAt' },
+      ExpressionAttributeValues: { ':events': added.events, ':first': added.first, ':last': added.last },
     },
   };
 }
@@ -167,14 +184,23 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
   const hours = new Set<string>();
   const close = () => {
     if (current.length === 0) return;
-    const added = new Map<string, number>();
-    for (const write of current)
-      added.set(write.customerId, (added.get(write.customerId) ?? 0) + events(write));
+    const added = new Map<string, DirectoryAddition>();
+    for (const write of current) {
+      const first = write.hour + (write.offsets[0] as number);
+      const last = write.hour + (write.offsets[write.offsets.length - 1] as number);
+      const sum = added.get(write.customerId);
+      if (sum === undefined) added.set(write.customerId, { events: events(write), first, last });
+      else {
+        sum.events += events(write);
+        sum.first = Math.min(sum.first, first);
+        sum.last = Math.max(sum.last, last);
+      }
+    }
     planned.push({
       writes: current,
       items: [
         ...current.flatMap((write) => hourWriteItems(tableName, write)),
-        ...[...added].map(([customerId, count]) => directoryItem(tableName, customerId, count)),
+        ...[...added].map(([customerId, addition]) => directoryItem(tableName, customerId, addition)),
       ],
     });
     current = [];

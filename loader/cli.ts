@@ -5,18 +5,18 @@ import {
   EXIT_SUCCESS,
   EXIT_USAGE,
   printCliError,
+  quietSdkNodeVersionNotice,
   resolveTarget,
   TARGET_OPTIONS,
   targetOptionsHelp,
 } from '../core/cli-options';
 import { createDynamoDbClient } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
-import { errorMessage } from '../core/errors';
+import { errorMessage, StoreUnavailableError, WriteConflictError } from '../core/errors';
 import { DEFAULT_RETRY_POLICY } from '../core/retry';
 import {
   DEFAULT_BUFFER_EVENTS,
   DEFAULT_CONCURRENCY,
-  InputReadError,
   type LoadSummary,
   LoadWriteError,
   loadEvents,
@@ -195,10 +195,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof NoEventsError) {
       return fail(EXIT.noEvents, `error: ${message}`, { error: message, ...error.counts });
     }
-    const hint =
-      error instanceof InputReadError
-        ? ''
-        : '\nNothing is counted twice: re-run the same command to finish the load.';
+    // Only a passing failure of DynamoDB is worth the same command again; a wrong table, a table of
+    // the first layout or an unreadable input say what to do in their own message.
+    const transient = error instanceof StoreUnavailableError || error instanceof WriteConflictError;
+    const hint = transient ? '\nNothing is counted twice: re-run the same command to finish the load.' : '';
     return fail(EXIT.failed, `error: ${message}${hint}`, { error: message });
   }
   progress.finish();
@@ -206,12 +206,13 @@ async function main(argv: string[]): Promise<number> {
   return EXIT.loaded;
 }
 
+quietSdkNodeVersionNotice();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    printCliError(error, 'Nothing is counted twice: re-run the same command to finish the load.');
+    printCliError(error);
     process.exitCode = EXIT.failed;
   },
 );

@@ -4,6 +4,22 @@ import { HOUR_MS } from '../core/time';
 /** Words per buffered event: offset within the hour, digest high and low words, fingerprint, line. */
 export const EVENT_WORDS = 5;
 
+/**
+ * A row whose transaction_id came earlier in the buffer, in the same hour, with another type or
+ * time. Which of the two stands is decided when the hour's counted digests are known: the one the
+ * table holds, else the first.
+ */
+export interface BufferedVariant {
+  transactionId: string;
+  digestHi: number;
+  digestLo: number;
+  fingerprint: number;
+  /** Epoch milliseconds of the event. */
+  time: number;
+  line: number;
+  raw: string;
+}
+
 /** The buffered events of one (customer, hour), EVENT_WORDS uint32 words each, in input order. */
 export interface BufferedHour {
   customerId: string;
@@ -11,6 +27,7 @@ export interface BufferedHour {
   hour: number;
   events: Uint32Array;
   count: number;
+  variants: BufferedVariant[];
 }
 
 /** Slots of the dedup table are 4 words: digest high, digest low, hour number + 1, fingerprint. */
@@ -21,8 +38,9 @@ const INITIAL_SLOTS = 1 << 12;
 /**
  * The events read since the last write, grouped by (customer, hour), with repeats inside the
  * buffer dropped as they come: an open-addressing table keyed by the transaction_id digest and
- * the hour it belongs to, holding the content fingerprint, so a repeat is `same` and a reuse with
- * another type or time in the same hour is a `conflict`. About 40 bytes an event; the loader
+ * the hour it belongs to, holding the content fingerprint, so a repeat is `same`; a reuse with
+ * another type or time in the same hour is kept aside as a variant, to be judged once the table's
+ * digests of that hour are read (`conflict`). About 40 bytes an event; the loader
  * writes and clears the buffer when it is full, so memory does not grow with the input.
  */
 export class EventBuffer {
@@ -30,20 +48,25 @@ export class EventBuffer {
   private readonly hours: BufferedHour[] = [];
   private slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
   private mask = INITIAL_SLOTS - 1;
-  /** Events held. */
+  /** Rows held: events and variants. */
   size = 0;
 
   /**
-   * Adds one event unless the buffer holds its transaction_id in the same hour already.
-   * `digestHi`/`digestLo` are the id's 64-bit digest, `fingerprint` its content's.
+   * Adds one event of a row unless the buffer holds its transaction_id in the same hour already:
+   * `same` for a repeat (dropped), `conflict` for a reuse with other content (kept as a variant).
+   * `row` gives the id (one character per byte), the digest and fingerprint, the line and its text.
    */
   add(
     customerId: string,
     time: number,
-    digestHi: number,
-    digestLo: number,
-    fingerprint: number,
-    line: number,
+    row: {
+      transactionId: string;
+      digestHi: number;
+      digestLo: number;
+      fingerprint: number;
+      line: number;
+      raw: string;
+    },
   ): Seen {
     const hourNumber = Math.floor(time / HOUR_MS);
     let byHour = this.customers.get(customerId);
@@ -60,11 +83,18 @@ export class EventBuffer {
         hour: hourNumber * HOUR_MS,
         events: new Uint32Array(4 * EVENT_WORDS),
         count: 0,
+        variants: [],
       });
     }
-    const seen = this.remember(digestHi, digestLo, index + 1, fingerprint);
-    if (seen !== 'new') return seen;
     const hour = this.hours[index] as BufferedHour;
+    const seen = this.remember(row.digestHi, row.digestLo, index + 1, row.fingerprint);
+    if (seen === 'same') return seen;
+    this.size++;
+    if (seen === 'conflict') {
+      const { transactionId, digestHi, digestLo, fingerprint, line, raw } = row;
+      hour.variants.push({ transactionId, digestHi, digestLo, fingerprint, time, line, raw });
+      return seen;
+    }
     if ((hour.count + 1) * EVENT_WORDS > hour.events.length) {
       const grown = new Uint32Array(hour.events.length * 2);
       grown.set(hour.events);
@@ -72,12 +102,11 @@ export class EventBuffer {
     }
     const at = hour.count * EVENT_WORDS;
     hour.events[at] = time - hourNumber * HOUR_MS;
-    hour.events[at + 1] = digestHi;
-    hour.events[at + 2] = digestLo;
-    hour.events[at + 3] = fingerprint;
-    hour.events[at + 4] = line;
+    hour.events[at + 1] = row.digestHi;
+    hour.events[at + 2] = row.digestLo;
+    hour.events[at + 3] = row.fingerprint;
+    hour.events[at + 4] = row.line;
     hour.count++;
-    this.size++;
     return 'new';
   }
 

@@ -4,8 +4,8 @@ import { contentFingerprint, digestTransactionId } from '../core/digests';
 import { errorMessage } from '../core/errors';
 import { LineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
 import { EventBuffer } from './event-buffer';
-import { COLUMNS, isHeaderRow, show, validateEventRow } from './event-row';
-import { type WriteStats, type WriteStore, writeBufferedHours } from './write-events';
+import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
+import { emptyWriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
 export interface RejectedRow {
@@ -39,6 +39,11 @@ export interface RowCounts {
   /** The duplicates whose content (type or time) differs from the event counted. */
   conflicts: number;
   rejected: number;
+  /**
+   * Rows read but not yet written or judged when the load stopped (an error); 0 for a load that
+   * finished. A re-run counts them.
+   */
+  pending: number;
 }
 
 /** Where a load is, for a progress display. */
@@ -150,12 +155,19 @@ async function* decompress(
   detectGzip: boolean,
 ): AsyncGenerator<Buffer> {
   const iterator = input[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done === true) return;
-  const head = Buffer.from(first.value);
+  // The magic number is two bytes, and a stream may deliver them in two chunks.
+  let head = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < 2 && !ended) {
+    const next = await iterator.next();
+    if (next.done === true) ended = true;
+    else head = Buffer.concat([head, Buffer.from(next.value)]);
+  }
+  if (head.length === 0) return;
   async function* all(): AsyncGenerator<Buffer> {
     onBytes(head.length);
     yield head;
+    if (ended) return;
     for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
       const chunk = Buffer.from(next.value);
       onBytes(chunk.length);
@@ -222,6 +234,7 @@ export async function loadEvents({
     alreadyCounted: 0,
     conflicts: 0,
     rejected: 0,
+    pending: 0,
   };
   const totals = { writes: 0, transactions: 0, itemsWritten: 0 };
   let line = 0;
@@ -231,7 +244,7 @@ export async function loadEvents({
   const reject = async (row: RejectedRow) => {
     await onReject(row);
     if (maxRejects !== undefined && counts.rejected > maxRejects) {
-      throw new TooManyRejectsError({ ...counts }, maxRejects, row.line);
+      throw new TooManyRejectsError(stopped(), maxRejects, row.line);
     }
   };
 
@@ -266,49 +279,54 @@ export async function loadEvents({
     }
     const { customerId, eventType, transactionId, time } = row.event;
     const digest = digestTransactionId(transactionId);
-    const seen = buffer.add(
-      customerId,
-      time,
-      digest.hi,
-      digest.lo,
-      contentFingerprint(eventType, time),
+    const seen = buffer.add(customerId, time, {
+      transactionId,
+      digestHi: digest.hi,
+      digestLo: digest.lo,
+      fingerprint: contentFingerprint(eventType, time),
       line,
-    );
-    if (seen === 'new') return undefined;
-    counts.duplicates++;
-    if (seen === 'same') return undefined;
-    counts.conflicts++;
-    return {
-      line,
-      reason:
-        `conflict: transaction_id ${show(transactionId)} came earlier in this input for the same customer and ` +
-        'hour with another event_type or timestamp; the event counted first stands',
-      raw: utf8(text),
-      conflict: true,
-    };
+      raw: text,
+    });
+    // A reuse with other content is judged when the buffer is written: against the event the
+    // table holds, if any, else against the first one in the buffer.
+    if (seen === 'same') counts.duplicates++;
+    return undefined;
   };
 
+  /** The counts with the rows not yet written or judged, for an error. */
+  const stopped = (): RowCounts => ({
+    ...counts,
+    pending: counts.rows - counts.accepted - counts.duplicates - counts.rejected - counts.headers,
+  });
   const write = async () => {
     if (buffer.size === 0) return;
-    let stats: WriteStats;
+    const stats = emptyWriteStats();
+    const add = () => {
+      counts.accepted += stats.accepted;
+      counts.duplicates += stats.alreadyCounted + stats.conflicts;
+      counts.alreadyCounted += stats.alreadyCounted + stats.conflicts - stats.inputConflicts;
+      counts.conflicts += stats.conflicts;
+      totals.transactions += stats.transactions;
+      totals.itemsWritten += stats.itemsWritten;
+    };
     try {
-      stats = await writeBufferedHours(buffer.buffered(), {
-        store,
-        concurrency,
-        onConflict: (conflictLine, reason) =>
-          onReject({ line: conflictLine, reason, raw: '', conflict: true }),
-        onProgress: (hoursDone, hours) => onProgress?.({ phase: 'writing', hoursDone, hours }),
-      });
+      await writeBufferedHours(
+        buffer.buffered(),
+        {
+          store,
+          concurrency,
+          onConflict: (conflictLine, reason, raw) =>
+            onReject({ line: conflictLine, reason, raw: utf8(raw), conflict: true }),
+          onProgress: (hoursDone, hours) => onProgress?.({ phase: 'writing', hoursDone, hours }),
+        },
+        stats,
+      );
     } catch (error) {
-      throw new LoadWriteError({ ...counts }, error);
+      add();
+      throw new LoadWriteError(stopped(), error);
     }
-    counts.accepted += stats.accepted;
-    counts.duplicates += stats.alreadyCounted + stats.conflicts;
-    counts.alreadyCounted += stats.alreadyCounted + stats.conflicts;
-    counts.conflicts += stats.conflicts;
+    add();
     totals.writes++;
-    totals.transactions += stats.transactions;
-    totals.itemsWritten += stats.itemsWritten;
     buffer.clear();
   };
 
@@ -328,12 +346,12 @@ export async function loadEvents({
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
   } catch (error) {
     if (error instanceof TooManyRejectsError || error instanceof LoadWriteError) throw error;
-    throw new InputReadError(source, { ...counts }, error);
+    throw new InputReadError(source, stopped(), error);
   } finally {
     input.destroy();
   }
   if (counts.accepted + counts.duplicates === 0 && buffer.size === 0) {
-    throw new NoEventsError(source, { ...counts }, encodingHint(head));
+    throw new NoEventsError(source, stopped(), encodingHint(head));
   }
   await write();
   return { ...counts, source, ...totals, seconds: (performance.now() - startedAt) / 1000 };

@@ -19,7 +19,7 @@ export function formatSummary(s: LoadSummary, rejectsFile?: string): string {
 
 /**
  * `rows 10 = accepted 7 + duplicates 1 + rejected 1 + header 1`, plus how many duplicates were
- * counted by earlier loads, conflicts and blank lines when any.
+ * counted by earlier loads, conflicts, rows not written when a load stopped, and blank lines when any.
  */
 export function formatRowCounts(c: RowCounts): string {
   const notes = [
@@ -27,10 +27,11 @@ export function formatRowCounts(c: RowCounts): string {
     ...(c.conflicts > 0 ? [`${c.conflicts} conflicting`] : []),
   ];
   const duplicates = notes.length > 0 ? `${c.duplicates} (${notes.join(', ')})` : String(c.duplicates);
+  const pending = c.pending > 0 ? ` + not written ${c.pending}` : '';
   const blank = c.blankLines > 0 ? `; blank lines ${c.blankLines} skipped` : '';
   return (
     `rows ${c.rows} = accepted ${c.accepted} + duplicates ${duplicates} + ` +
-    `rejected ${c.rejected} + header ${c.headers}${blank}`
+    `rejected ${c.rejected} + header ${c.headers}${pending}${blank}`
   );
 }
 

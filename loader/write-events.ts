@@ -9,29 +9,42 @@ import {
   type PlannedTransaction,
   planTransactions,
 } from '../core/write-plan';
-import { type BufferedHour, EVENT_WORDS } from './event-buffer';
+import { type BufferedHour, type BufferedVariant, EVENT_WORDS } from './event-buffer';
+import { show } from './event-row';
 
 /** The store calls a write needs; the DynamoDB store provides them, tests may fake them. */
 export type WriteStore = Pick<CounterStore, 'tableName' | 'readHourState' | 'commit' | 'widenCustomerSpan'>;
 
-/** What writing the buffered events did. */
+/** What writing buffered events did; a write adds to it as it goes, so a failed write leaves what it did. */
 export interface WriteStats {
-  /** Events counted by this write. */
+  /** Events counted. */
   accepted: number;
-  /** Events whose transaction_id was counted in their hour before, with the same content. */
+  /** Rows whose transaction_id is counted in their hour already (by an earlier load), with the same content. */
   alreadyCounted: number;
-  /** Events whose transaction_id was counted in their hour before, with another type or time. */
+  /** Rows whose transaction_id is counted in their hour, or came earlier in the input, with another type or time. */
   conflicts: number;
+  /** The conflicts with an event earlier in the input rather than in the table. */
+  inputConflicts: number;
   transactions: number;
   itemsWritten: number;
 }
+
+/** Stats of nothing written yet. */
+export const emptyWriteStats = (): WriteStats => ({
+  accepted: 0,
+  alreadyCounted: 0,
+  conflicts: 0,
+  inputConflicts: 0,
+  transactions: 0,
+  itemsWritten: 0,
+});
 
 export interface WriteOptions {
   store: WriteStore;
   /** Requests in flight at once. */
   concurrency: number;
-  /** Called for each event whose transaction_id was counted in its hour with other content. */
-  onConflict: (line: number, reason: string) => void | Promise<void>;
+  /** Called for each conflicting row, with its text when the buffer kept it (else ''). */
+  onConflict: (line: number, reason: string, raw: string) => void | Promise<void>;
   /** Called as hours are read and written. */
   onProgress?: (hoursDone: number, hours: number) => void;
 }
@@ -148,24 +161,32 @@ function firstWrite(pending: PendingHour): HourWrite {
 /**
  * Writes the buffered hours so that each event is counted at most once in its (customer, hour),
  * whatever was loaded before and whoever loads at the same time. For each hour: read its stored
- * digests and version (consistently), keep the events it does not hold, widen the customers'
- * first and last event times, then commit transactions that add the events only if the hour's
- * version is still the one read. A transaction that loses that race is re-read and re-planned, so
- * events another loader counted meanwhile are not counted again.
+ * digests and version (consistently), keep the events it does not hold, and judge the variants
+ * (rows reusing a buffered id with other content) against what it holds; then commit transactions
+ * that add the events only if the hour's version is still the one read. A transaction that loses
+ * that race is re-read and re-planned, so events another loader counted meanwhile are not counted
+ * again. Last, each customer's first and last event time is widened to the events now counted.
+ * `stats` is added to as the write goes.
  */
 export async function writeBufferedHours(
   hours: readonly BufferedHour[],
   options: WriteOptions,
+  stats: WriteStats = emptyWriteStats(),
 ): Promise<WriteStats> {
   const { store, concurrency, onConflict, onProgress } = options;
-  const stats: WriteStats = {
-    accepted: 0,
-    alreadyCounted: 0,
-    conflicts: 0,
-    transactions: 0,
-    itemsWritten: 0,
-  };
   let hoursDone = 0;
+  const spans = new Map<string, { first: number; last: number }>();
+  const widen = (customerId: string, time: number) => {
+    const span = spans.get(customerId);
+    if (span === undefined) spans.set(customerId, { first: time, last: time });
+    else {
+      span.first = Math.min(span.first, time);
+      span.last = Math.max(span.last, time);
+    }
+  };
+  const tableConflict = (customerId: string, hour: number, id: string) =>
+    `conflict: ${id} was counted before for customer ${customerId} in hour ${hourKeyPart(hour)}:00Z with ` +
+    'another event_type or timestamp; the event counted first stands';
 
   /** Keeps the events `state` does not hold; reports the conflicts among the others. */
   const sift = async (pending: PendingHour, state: HourState) => {
@@ -180,21 +201,43 @@ export async function writeBufferedHours(
         keptWords += EVENT_WORDS;
       } else if (seen === 'same') {
         stats.alreadyCounted++;
+        widen(pending.customerId, pending.hour + (pending.events[at] as number));
       } else {
         stats.conflicts++;
-        await onConflict(
-          pending.events[at + 4] as number,
-          `conflict: this transaction_id was counted before for customer ${pending.customerId} in hour ` +
-            `${hourKeyPart(pending.hour)}:00Z with another event_type or timestamp; the event counted first stands`,
-        );
+        const reason = tableConflict(pending.customerId, pending.hour, 'this transaction_id');
+        await onConflict(pending.events[at + 4] as number, reason, '');
       }
     }
     pending.events = kept.subarray(0, keptWords);
     pending.version = state.version;
   };
 
+  /** A variant is a duplicate of the event the table holds, else a conflict with it or with the buffered one. */
+  const judge = async ({ customerId, hour }: BufferedHour, variant: BufferedVariant, state: HourState) => {
+    const seen = lookUpDigest(state.fragments, variant.digestHi, variant.digestLo, variant.fingerprint);
+    if (seen === 'same') {
+      stats.alreadyCounted++;
+      widen(customerId, variant.time);
+      return;
+    }
+    stats.conflicts++;
+    const id = `transaction_id ${show(variant.transactionId)}`;
+    if (seen === 'conflict') {
+      await onConflict(variant.line, tableConflict(customerId, hour, id), variant.raw);
+      return;
+    }
+    stats.inputConflicts++;
+    await onConflict(
+      variant.line,
+      `conflict: ${id} came earlier in this input for the same customer and hour with another event_type or ` +
+        'timestamp; the event counted first stands',
+      variant.raw,
+    );
+  };
+
   const pendings: PendingHour[] = [];
-  await forEachConcurrently(hours, concurrency, async ({ customerId, hour, events, count: n }) => {
+  await forEachConcurrently(hours, concurrency, async (buffered) => {
+    const { customerId, hour, events, count: n, variants } = buffered;
     const pending = {
       customerId,
       hour,
@@ -202,25 +245,13 @@ export async function writeBufferedHours(
       events: events.subarray(0, n * EVENT_WORDS),
       staleReads: 0,
     };
-    await sift(pending, await store.readHourState(customerId, hour));
+    const state = await store.readHourState(customerId, hour);
+    await sift(pending, state);
+    for (const variant of variants) await judge(buffered, variant, state);
     pending.events = sortByDigest(pending.events);
     if (count(pending) > 0) pendings.push(pending);
     else onProgress?.(++hoursDone, hours.length);
   });
-
-  const spans = new Map<string, { first: number; last: number }>();
-  for (const { customerId, hour, events } of pendings) {
-    const span = spans.get(customerId) ?? { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
-    for (let at = 0; at < events.length; at += EVENT_WORDS) {
-      span.first = Math.min(span.first, hour + (events[at] as number));
-      span.last = Math.max(span.last, hour + (events[at] as number));
-    }
-    spans.set(customerId, span);
-  }
-  // Before the events are counted, so that a customer with counted events always has its span.
-  await forEachConcurrently([...spans], concurrency, ([customerId, { first, last }]) =>
-    store.widenCustomerSpan(customerId, first, last),
-  );
 
   let work = pendings;
   while (work.length > 0) {
@@ -241,6 +272,8 @@ export async function writeBufferedHours(
         for (const write of transaction.writes) {
           const pending = pendingOf.get(write) as PendingHour;
           stats.accepted += write.offsets.length;
+          widen(write.customerId, write.hour + (write.offsets[0] as number));
+          widen(write.customerId, write.hour + (write.offsets[write.offsets.length - 1] as number));
           pending.events = pending.events.subarray(write.offsets.length * EVENT_WORDS);
           pending.version++;
           if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
@@ -258,5 +291,10 @@ export async function writeBufferedHours(
     });
     work = work.filter((pending) => count(pending) > 0);
   }
+  // After the events are counted, so that the span never includes an event that lost a race: the
+  // transaction that creates an entry sets its span from its own events, and this widens it.
+  await forEachConcurrently([...spans], concurrency, ([customerId, { first, last }]) =>
+    store.widenCustomerSpan(customerId, first, last),
+  );
   return stats;
 }

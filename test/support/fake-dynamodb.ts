@@ -172,8 +172,12 @@ export class FakeDynamoDb {
       const attribute = names[alias as string] as string;
       item[attribute] = ((item[attribute] as number | undefined) ?? 0) + (values[value as string] as number);
     }
-    for (const [, alias, value] of expression.matchAll(/SET (#\w+) = (:\w+)/g)) {
+    for (const [, alias, value] of expression.matchAll(/(?:SET |, )(#\w+) = (:\w+)/g)) {
       item[names[alias as string] as string] = values[value as string];
+    }
+    for (const [, alias, value] of expression.matchAll(/(#\w+) = if_not_exists\(#\w+, (:\w+)\)/g)) {
+      const attribute = names[alias as string] as string;
+      item[attribute] ??= values[value as string];
     }
     this.items.set(keyOf(key), item);
   }

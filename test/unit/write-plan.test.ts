@@ -319,22 +319,35 @@ describe('planTransactions', () => {
     }
   });
 
-  it('adds the events of each customer once per transaction to its directory entry', () => {
+  it('adds the events of each customer once per transaction to its directory entry, with their span if new', () => {
     for (const transaction of plan) {
       const directory = updates(transaction.items).filter((update) =>
         String((update.Key as Item).pk).startsWith('D#'),
       );
 
-      const expected = new Map<string, number>();
+      const expected = new Map<string, { events: number; first: number; last: number }>();
       for (const write of transaction.writes) {
-        expected.set(write.customerId, (expected.get(write.customerId) ?? 0) + write.offsets.length);
+        const first = write.hour + write.offsets.reduce((a, b) => Math.min(a, b));
+        const last = write.hour + write.offsets.reduce((a, b) => Math.max(a, b));
+        const sum = expected.get(write.customerId) ?? { events: 0, first, last };
+        expected.set(write.customerId, {
+          events: sum.events + write.offsets.length,
+          first: Math.min(sum.first, first),
+          last: Math.max(sum.last, last),
+        });
       }
       expect(directory).toHaveLength(expected.size);
       expect(new Set(customersOf(transaction))).toEqual(new Set(expected.keys()));
-      for (const [customerId, added] of expected) {
+      for (const [customerId, { events, first, last }] of expected) {
         const entry = directory.find((update) => sameKey(update.Key as Item, directoryKey(customerId)));
-        expect(entry?.UpdateExpression).toBe('ADD #total :events');
-        expect(entry?.ExpressionAttributeValues).toEqual({ ':events': added });
+        expect(entry?.UpdateExpression).toBe(
+          'ADD #total :events SET #first = if_not_exists(#first, :first), #last = if_not_exists(#last, :last)',
+        );
+        expect(entry?.ExpressionAttributeValues).toEqual({
+          ':events': events,
+          ':first': first,
+          ':last': last,
+        });
       }
     }
   });
