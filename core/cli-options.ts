@@ -7,6 +7,17 @@ import { errorMessage } from './errors';
  * error is printed.
  */
 
+/**
+ * Keeps the AWS SDK's ten-line notice that its releases after January 2027 need Node.js 22 out of a
+ * command's output: this project supports Node.js 20, and the notice says nothing about the command.
+ * Narrow: the SDK reads this variable for that notice alone, and a value the user set (`false`
+ * shows it again) is kept. A CLI's entry calls it before it creates any client (the SDK emits the
+ * notice when the first client is created).
+ */
+export function quietSdkNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Exit code 0: the command did what was asked. */
 export const EXIT_SUCCESS = 0;
 /** Exit code 1: the command line is fine but the work failed (no answer, DynamoDB failed, I/O failed). */

@@ -39,6 +39,7 @@ import {
   mergeCustomerPages,
   readHourCounts,
   readHourState,
+  readIndexFragments,
   toCustomerSummary,
   widenSpanUpdates,
 } from './store-requests';
@@ -141,8 +142,8 @@ export function createCounterStore({
         hour,
       });
       let count = 0;
-      for (const item of items)
-        count += countOffsetsInRange(item.offsets as Uint8Array, fromOffset, toOffset);
+      for (const offsets of readIndexFragments(customerId, hour, items))
+        count += countOffsetsInRange(offsets, fromOffset, toOffset);
       return count;
     },
 

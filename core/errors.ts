@@ -17,6 +17,17 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** The store did not answer within the request's deadline; the caller may retry later. */
+export class DeadlineExceededError extends StoreUnavailableError {
+  constructor(
+    readonly deadlineMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the store did not answer within the request's deadline of ${deadlineMs} ms`, options);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
 /** The request needs a customer's stored events (e.g. to default a bound) and none exist. */
 export class CustomerNotFoundError extends Error {
   constructor(
@@ -55,6 +66,19 @@ export class WriteConflictError extends Error {
   }
 }
 
+/** How many characters of a caller's value an error message quotes. */
+export const QUOTED_INPUT_LENGTH = 40;
+
+/**
+ * A caller's value as an error message quotes it: JSON-quoted, cut to its first 40 characters
+ * (with its full length) so that a long or hostile input is not echoed back or into logs whole.
+ */
+export function quoteInput(value: unknown): string {
+  if (typeof value !== 'string') return String(value);
+  if (value.length <= QUOTED_INPUT_LENGTH) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTED_INPUT_LENGTH))}... (${value.length} characters)`;
+}
+
 /** The message of any thrown value: an Error's message, or the value as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -68,5 +92,20 @@ export class TableFormatError extends Error {
   ) {
     super(message);
     this.name = 'TableFormatError';
+  }
+}
+
+/**
+ * A stored item does not have the shape this version reads (a counter without a whole-number
+ * `count`, a time index that is not 4-byte offsets): answering from it would be wrong, so the
+ * request fails with a 500 and the item's key goes to the log.
+ */
+export class CorruptItemError extends Error {
+  constructor(
+    readonly key: { pk?: unknown; sk?: unknown },
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CorruptItemError';
   }
 }

@@ -1,6 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { PutCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DigestFragment } from './digests';
+import { CorruptItemError } from './errors';
 import {
   counterKey,
   customerPk,
@@ -68,11 +69,64 @@ export function counterQuery(tableName: string, customerId: string, firstHour: n
   };
 }
 
-/** Counts by hour start from the items of a counter query. */
+/** A stored value for a log message: its type and at most a short prefix of it. */
+function describeStored(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
+function corruptItem(item: Item, problem: string): CorruptItemError {
+  return new CorruptItemError(
+    { pk: item[PK], sk: item[SK] },
+    `stored item ${String(item[PK])} ${String(item[SK])} ${problem}`,
+  );
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * Counts by hour start from the items of a counter query.
+ *
+ * @throws CorruptItemError when an item is not a counter with a whole-number count: an answer
+ *   from it would be wrong (a missing count used to become a `null` total).
+ */
 export function readHourCounts(items: readonly Item[]): Map<number, number> {
   const counts = new Map<number, number>();
-  for (const item of items) counts.set(hourOfCounterSk(String(item[SK])), Number(item.count));
+  for (const item of items) {
+    const sk = item[SK];
+    const hour = typeof sk === 'string' && sk.startsWith('H#') ? hourOfCounterSk(sk) : Number.NaN;
+    if (!Number.isFinite(hour))
+      throw corruptItem(item, 'is not an hourly counter (sort key H#yyyy-mm-ddThh)');
+    if (!isCount(item.count)) {
+      throw corruptItem(item, `has count ${describeStored(item.count)}; a counter holds a whole number >= 0`);
+    }
+    counts.set(hour, item.count);
+  }
   return counts;
+}
+
+/**
+ * The packed offsets of the items of a time index query (`indexQuery`), checked to be binary
+ * 4-byte offsets.
+ *
+ * @throws CorruptItemError for a fragment without binary offsets or with a byte length that is not a
+ *   multiple of 4.
+ */
+export function readIndexFragments(customerId: string, hour: number, items: readonly Item[]): Uint8Array[] {
+  return items.map(({ offsets }) => {
+    if (!(offsets instanceof Uint8Array) || offsets.byteLength % 4 !== 0) {
+      const { first } = hourRange('I', hour);
+      throw new CorruptItemError(
+        { pk: customerPk(customerId), sk: first },
+        `a time index fragment of ${customerPk(customerId)} ${first} has offsets ${describeStored(offsets)}; ` +
+          'expected binary 4-byte offsets',
+      );
+    }
+    return offsets;
+  });
 }
 
 /** Every time index fragment of one hour. */
@@ -153,14 +207,29 @@ export function directoryShardQuery(
 /** The shard numbers of the directory. */
 export const DIRECTORY_SHARD_NUMBERS = Array.from({ length: DIRECTORY_SHARDS }, (_, shard) => shard);
 
-/** A directory item as a summary. */
+const isTime = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * A directory item as a summary.
+ *
+ * @throws CorruptItemError when its span is not two epoch-millisecond numbers or its total is not a
+ *   whole number (either would have become `null` in an answer).
+ */
 export function toCustomerSummary(item: Item): CustomerSummary {
+  for (const name of ['firstEventAt', 'lastEventAt']) {
+    if (!isTime(item[name])) {
+      throw corruptItem(item, `has ${name} ${describeStored(item[name])}; expected epoch milliseconds`);
+    }
+  }
+  // The span is widened before the events are added: in between, the entry has no total yet.
+  const total = item.total ?? 0;
+  if (!isCount(total)) throw corruptItem(item, `has total ${describeStored(total)}; expected a whole number`);
   return {
     customerId: String(item[SK]),
-    firstEventAt: Number(item.firstEventAt),
-    lastEventAt: Number(item.lastEventAt),
-    // The span is widened before the events are added: in between, the entry has no total yet.
-    totalEvents: Number(item.total ?? 0),
+    firstEventAt: item.firstEventAt as number,
+    lastEventAt: item.lastEventAt as number,
+    totalEvents: total,
   };
 }
 

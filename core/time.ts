@@ -11,8 +11,11 @@ export const MIN_TIME_MS = 0;
 export const MAX_TIME_MS = Date.UTC(10000, 0, 1);
 
 // Date, then optionally a time with optional seconds and 0-9 fraction digits, then an optional offset.
+// The fraction separator is a dot only: ISO 8601 also allows a comma, but API Gateway joins a
+// repeated query parameter with commas, and `04:00:00` + `5+05:00` joined must not read as a time.
+// RFC 3339 has no comma either, and the CSV data never uses one.
 const TIMESTAMP_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 const FRACTION_SCALE = [1, 100, 10, 1];
 

@@ -8,7 +8,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
     version: '0.1.0',
     summary: 'Exact per-customer event counts by hour, day or whole range.',
     description:
-      'Answers "how many events did customer X send in each bucket between A and B", exactly, from\npre-aggregated hourly counters in DynamoDB.\n\nAll times are UTC. A range is half-open, `[starting_at, ending_before)`, exact to the\nmillisecond: when a bound is not on a bucket edge, the first or last bucket is partial and\ncounts only the events inside the range. Every bucket of the range is present; buckets without\nevents count 0.\n\nTimestamps in query parameters: ISO-8601 / RFC 3339 with `T` or a space, `Z`, `±HH:MM`,\n`±HHMM` or `±HH` offsets, 0-9 fraction digits (kept to the millisecond), no offset meaning\nUTC, or a bare date `YYYY-MM-DD` meaning midnight UTC. Timestamps in responses are always\n`YYYY-MM-DDTHH:MM:SS.sssZ`.\n\nErrors are JSON: `{"error": {"code": ..., "message": ...}}`. 4xx messages say what was wrong;\n500 and 503 carry a `request_id` and never internals. A path that is not listed here gets 404\nwith the code `not_found`; every route answers GET only (405 otherwise).\n',
+      'Answers "how many events did customer X send in each bucket between A and B", exactly, from\npre-aggregated hourly counters in DynamoDB.\n\nAll times are UTC. A range is half-open, `[starting_at, ending_before)`, exact to the\nmillisecond: when a bound is not on a bucket edge, the first or last bucket is partial and\ncounts only the events inside the range. Every bucket of the range is present; buckets without\nevents count 0.\n\nTimestamps in query parameters: ISO-8601 / RFC 3339 with `T` or a space, `Z`, `±HH:MM`,\n`±HHMM` or `±HH` offsets, 0-9 fraction digits after a dot (kept to the millisecond), no offset\nmeaning UTC, or a bare date `YYYY-MM-DD` meaning midnight UTC, from 1970 to 9999 UTC. Timestamps\nin responses are always `YYYY-MM-DDTHH:MM:SS.sssZ`.\n\nQuery parameters: each at most once (a repeated parameter is a 400 naming it), none but those\nlisted for the path. Each parameter\'s schema states exactly what the API accepts, except what\ninvolves two of them: `ending_before` must be later than `starting_at`, and a range is limited\n(see `event_counts`).\n\nResponses of 1 KB or more are compressed (`br` or `gzip`) when `Accept-Encoding` allows it.\n\nErrors are JSON: `{"error": {"code": ..., "message": ...}}`. 4xx messages say what was wrong;\n500 and 503 carry a `request_id` and never internals. A path that is not listed here gets 404\nwith the code `not_found`; every route answers GET only (405 otherwise).\n',
     license: {
       name: 'MIT',
       identifier: 'MIT',
@@ -52,7 +52,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
             required: false,
             description: "First instant counted (inclusive). Default the hour of the customer's first event.",
             schema: {
-              type: 'string',
+              $ref: '#/components/schemas/QueryTimestamp',
             },
             example: '2021-03-01T04:00:00Z',
           },
@@ -63,7 +63,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
             description:
               "First instant not counted (exclusive), later than `starting_at`. Default the end of the\nhour of the customer's last event.\n",
             schema: {
-              type: 'string',
+              $ref: '#/components/schemas/QueryTimestamp',
             },
             example: '2021-03-01T06:30:00Z',
           },
@@ -147,7 +147,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
             required: false,
             description: 'First instant counted (inclusive).',
             schema: {
-              type: 'string',
+              $ref: '#/components/schemas/QueryTimestamp',
             },
           },
           {
@@ -156,7 +156,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
             required: false,
             description: 'First instant not counted (exclusive), later than `starting_at`.',
             schema: {
-              type: 'string',
+              $ref: '#/components/schemas/QueryTimestamp',
             },
           },
         ],
@@ -216,9 +216,9 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
             name: 'next_page',
             in: 'query',
             required: false,
-            description: 'The opaque `next_page` of the previous page.',
+            description: 'The `next_page` of the previous page, passed back unchanged.',
             schema: {
-              type: 'string',
+              $ref: '#/components/schemas/PageToken',
             },
           },
         ],
@@ -245,7 +245,7 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
                       total_events: 427,
                     },
                   ],
-                  next_page: 'eyJhZnRlciI6IjFhYmI0MjQxNDYwNzk1NWRiZjYwODhiOTlmODM3ZDhmIn0',
+                  next_page: 'after:1abb42414607955dbf6088b99f837d8f',
                 },
               },
             },
@@ -328,12 +328,33 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
         description: '1 to 128 letters, digits or `._:@-`, starting with a letter or digit.',
         schema: {
           type: 'string',
+          minLength: 1,
+          maxLength: 128,
           pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$',
         },
         example: 'b4f9279a0196e40632e947dd1a88e857',
       },
     },
     schemas: {
+      QueryTimestamp: {
+        description:
+          'A timestamp as query parameters take it: a date `YYYY-MM-DD` (midnight UTC), optionally\nfollowed by `T` or a space, `HH:MM`, optional `:SS` with 0-9 fraction digits after a dot,\nand an optional offset `Z`, `±HH:MM`, `±HHMM` or `±HH` (none means UTC). The pattern admits\nreal calendar dates from 1970 to 9999 only; so that no value it admits lies outside\n1970-01-01 to 9999-12-31 UTC, it also leaves out `+` offsets on 1970-01-01 and `-` offsets on\n9999-12-31 (the API accepts those that stay in range).\n',
+        type: 'string',
+        minLength: 10,
+        maxLength: 35,
+        pattern:
+          '^(?!1970-01-01[Tt ].*\\+)(?!9999-12-31[Tt ].*-)(?:(?:19[7-9]\\d|[2-9]\\d{3})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:19(?:7[26]|8[048]|9[26])|[2-9]\\d(?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[3579][26])00)-02-29)(?:[Tt ](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?(?:[Zz]|[+-](?:[01]\\d|2[0-3])(?::?[0-5]\\d)?)?)?$',
+        examples: ['2021-03-01T04:00:00Z', '2021-03-01 06:30+01:00', '2021-03-02'],
+      },
+      PageToken: {
+        description:
+          'Where the next page of customers starts; pass the `next_page` of an answer back unchanged.',
+        type: 'string',
+        minLength: 7,
+        maxLength: 134,
+        pattern: '^after:[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$',
+        examples: ['after:1abb42414607955dbf6088b99f837d8f'],
+      },
       Timestamp: {
         type: 'string',
         format: 'date-time',
@@ -463,7 +484,14 @@ export const OPENAPI_DOCUMENT: Record<string, unknown> = {
           },
           next_page: {
             description: 'Pass as `next_page` to get the following page; null on the last page.',
-            type: ['string', 'null'],
+            oneOf: [
+              {
+                $ref: '#/components/schemas/PageToken',
+              },
+              {
+                type: 'null',
+              },
+            ],
           },
         },
       },

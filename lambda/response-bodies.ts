@@ -1,6 +1,6 @@
 import type { WindowSize } from '../core/buckets';
 import type { CounterStore } from '../core/counter-store';
-import { InvalidParameterError } from '../core/errors';
+import { InvalidParameterError, QUOTED_INPUT_LENGTH, quoteInput } from '../core/errors';
 import {
   type CountReader,
   type CustomerReader,
@@ -52,8 +52,8 @@ function rejectUnknownParameters(query: QueryParams, allowed: readonly string[])
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name)) {
       throw new InvalidParameterError(
-        name,
-        `unknown query parameter ${name}; expected only ${allowed.join(', ')}`,
+        name.slice(0, QUOTED_INPUT_LENGTH),
+        `unknown query parameter ${quoteInput(name)}; expected only ${allowed.join(', ')}`,
       );
     }
   }

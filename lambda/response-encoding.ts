@@ -1,0 +1,91 @@
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** A content coding the API answers with. */
+export type ContentCoding = 'br' | 'gzip' | 'identity';
+
+/** Bodies below this size go out as they are: compressing them saves less than it costs. */
+export const MIN_COMPRESSED_BYTES = 1024;
+
+// Quality 4 compresses a year of hourly buckets (870 KB of JSON) to about 70 KB in about 13 ms,
+// smaller and faster than gzip's default level; quality 11 would take about 2 s for 40 KB.
+const BROTLI_QUALITY = 4;
+
+/** The weight (q-value) of each coding an `Accept-Encoding` header lists, by lower-case name. */
+function codingWeights(acceptEncoding: string): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const entry of acceptEncoding.split(',')) {
+    const [name = '', ...parameters] = entry.split(';').map((part) => part.trim().toLowerCase());
+    if (name === '') continue;
+    let weight = 1;
+    for (const parameter of parameters) {
+      const q = /^q\s*=\s*([01](?:\.\d{0,3})?)$/.exec(parameter);
+      // A malformed q-value makes the coding unacceptable rather than guessed at.
+      weight = q === null ? 0 : Number(q[1]);
+    }
+    weights.set(name, weight);
+  }
+  return weights;
+}
+
+/**
+ * The coding to answer with for an `Accept-Encoding` header (RFC 9110 12.5.3): `br` or `gzip`,
+ * whichever has the higher q-value (`br` on a tie, `*` standing for both when they are not named),
+ * or `identity` when neither is acceptable or the header is absent.
+ */
+export function chooseContentCoding(acceptEncoding: string | undefined): ContentCoding {
+  if (acceptEncoding === undefined || acceptEncoding.trim() === '') return 'identity';
+  const weights = codingWeights(acceptEncoding);
+  const weightOf = (coding: string) => weights.get(coding) ?? weights.get('*') ?? 0;
+  const br = weightOf('br');
+  const gzip = weightOf('gzip');
+  if (br > 0 && br >= gzip) return 'br';
+  return gzip > 0 ? 'gzip' : 'identity';
+}
+
+function compress(body: string, coding: 'br' | 'gzip'): Buffer {
+  if (coding === 'gzip') return gzipSync(body);
+  return brotliCompressSync(body, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(body),
+    },
+  });
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return entry === undefined ? undefined : String(entry[1]);
+}
+
+/**
+ * Finishes every response of the API the same way: `x-content-type-options: nosniff` and
+ * `vary: accept-encoding` on all of them, and a body of at least 1 KB compressed with the coding
+ * `acceptEncoding` prefers (brotli or gzip), sent base64-encoded with `isBase64Encoded: true` as
+ * API Gateway expects binary bodies (it decodes them, so the wire carries the compressed bytes).
+ */
+export function finishResponse(
+  response: APIGatewayProxyStructuredResultV2,
+  acceptEncoding: string | undefined,
+): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string | number | boolean> = {
+    ...response.headers,
+    'x-content-type-options': 'nosniff',
+    vary: 'accept-encoding',
+  };
+  const body = response.body;
+  const coding = chooseContentCoding(acceptEncoding);
+  const compressible =
+    body !== undefined &&
+    response.isBase64Encoded !== true &&
+    headerValue(headers, 'content-encoding') === undefined &&
+    Buffer.byteLength(body) >= MIN_COMPRESSED_BYTES;
+  if (coding === 'identity' || !compressible) return { ...response, headers };
+  return {
+    ...response,
+    headers: { ...headers, 'content-encoding': coding },
+    body: compress(body, coding).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
