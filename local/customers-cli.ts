@@ -8,7 +8,7 @@ import {
   TARGET_OPTIONS,
   targetOptionsHelp,
 } from '../core/cli-options';
-import { createDynamoDbClient } from '../core/config';
+import { API_CLIENT_SETTINGS, createDynamoDbClient } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
 import { type CustomerListBody, customerListBody } from '../lambda/response-bodies';
 import { describeCliError, formatCustomersTable } from './cli-support';
@@ -51,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_SUCCESS;
   }
   const { endpoint, region, tableName, where } = resolveTarget(values, process.env);
-  const store = createCounterStore({ client: createDynamoDbClient({ endpoint, region }), tableName });
+  const store = createCounterStore({
+    client: createDynamoDbClient({ endpoint, region, ...API_CLIENT_SETTINGS }),
+    tableName,
+  });
   try {
     const customers: CustomerListBody['customers'] = [];
     let nextPage: string | undefined;

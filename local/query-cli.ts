@@ -8,7 +8,7 @@ import {
   TARGET_OPTIONS,
   targetOptionsHelp,
 } from '../core/cli-options';
-import { createDynamoDbClient } from '../core/config';
+import { API_CLIENT_SETTINGS, createDynamoDbClient } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
 import { eventCountsBody } from '../lambda/response-bodies';
 import { describeCliError, formatCountsChart, formatCountsTable } from './cli-support';
@@ -78,7 +78,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.json && values.chart) return usageError('choose one of --json and --chart');
   const { endpoint, region, tableName, where } = resolveTarget(values, process.env);
-  const store = createCounterStore({ client: createDynamoDbClient({ endpoint, region }), tableName });
+  const store = createCounterStore({
+    client: createDynamoDbClient({ endpoint, region, ...API_CLIENT_SETTINGS }),
+    tableName,
+  });
   try {
     const body = await eventCountsBody(store, customerId, {
       starting_at: values['starting-at'],
