@@ -38,6 +38,8 @@ const keyOf = (key: Item) => `${String(key.pk)}\u0000${String(key.sk)}`;
  */
 export class FakeDynamoDb {
   readonly items = new Map<string, Item>();
+  /** The items of each partition, for queries. */
+  private readonly partitions = new Map<unknown, Map<string, Item>>();
   private readonly committedTokens = new Set<string>();
   /** Requests received, by command name. */
   readonly calls: { command: string; input: unknown }[] = [];
@@ -58,8 +60,7 @@ export class FakeDynamoDb {
     this.attempt('Query', input);
     const values = input.ExpressionAttributeValues ?? {};
     const condition = input.KeyConditionExpression ?? '';
-    const matches = [...this.items.values()]
-      .filter((item) => item.pk === values[':pk'])
+    const matches = [...(this.partitions.get(values[':pk'])?.values() ?? [])]
       .filter((item) => {
         const sk = String(item.sk);
         if (condition.includes('BETWEEN'))
@@ -80,7 +81,7 @@ export class FakeDynamoDb {
 
   put(input: PutCommandInput): object {
     const fault = this.attempt('Put', input);
-    this.items.set(keyOf(input.Item as Item), { ...(input.Item as Item) });
+    this.store({ ...(input.Item as Item) });
     if (fault !== undefined) throw fault.error;
     return {};
   }
@@ -132,13 +133,22 @@ export class FakeDynamoDb {
       });
     }
     for (const action of actions) {
-      if (action.Put !== undefined)
-        this.items.set(keyOf(action.Put.Item as Item), { ...(action.Put.Item as Item) });
+      if (action.Put !== undefined) this.store({ ...(action.Put.Item as Item) });
       if (action.Update !== undefined) this.applyUpdate(action.Update as UpdateCommandInput);
     }
     if (token !== undefined) this.committedTokens.add(token);
     if (fault !== undefined) throw fault.error;
     return { ConsumedCapacity: [{ TableName: 't', CapacityUnits: actions.length * 2 }] };
+  }
+
+  private store(item: Item): void {
+    this.items.set(keyOf(item), item);
+    let partition = this.partitions.get(item.pk);
+    if (partition === undefined) {
+      partition = new Map();
+      this.partitions.set(item.pk, partition);
+    }
+    partition.set(keyOf(item), item);
   }
 
   private conditionHolds(key: Item, condition: string | undefined, names: Names, values: Values): boolean {
@@ -179,7 +189,7 @@ export class FakeDynamoDb {
       const attribute = names[alias as string] as string;
       item[attribute] ??= values[value as string];
     }
-    this.items.set(keyOf(key), item);
+    this.store(item);
   }
 
   /** Events counted per `customer|yyyy-mm-ddThh`, from the counter items. */

@@ -8,8 +8,10 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { WriteConflictError } from '../../core/errors';
 import type { RetryPolicy } from '../../core/retry';
 import { MAX_EVENTS_PER_HOUR_WRITE } from '../../core/write-plan';
+import { type BufferedHour, EVENT_WORDS } from '../../loader/event-buffer';
 import { generateEventBlocks } from '../../loader/generate-events';
 import { type LoadSummary, LoadWriteError, loadEvents, type RejectedRow } from '../../loader/load-events';
+import { writeBufferedHours } from '../../loader/write-events';
 import { FakeDynamoDb, fakeStore, mockDocumentClient, serveFake } from '../support/fake-dynamodb';
 
 const HOUR = 3_600_000;
@@ -250,16 +252,26 @@ describe('loadEvents exactly once', () => {
 
   it(`writes an hour of more than ${MAX_EVENTS_PER_HOUR_WRITE} new events in several versioned writes`, async () => {
     const events = MAX_EVENTS_PER_HOUR_WRITE + 10;
-    const lines = Array.from(
-      { length: events },
-      (_, i) =>
-        `hot,INGEST,id-${i},2021-03-01 04:${String(Math.floor(i / 3000) % 60).padStart(2, '0')}:00+00`,
-    );
+    const hour = Date.UTC(2021, 2, 1, 4);
+    const buffered: BufferedHour = {
+      customerId: 'hot',
+      hour,
+      events: Uint32Array.from({ length: events * EVENT_WORDS }, (_, i) => {
+        const event = Math.floor(i / EVENT_WORDS);
+        return [event % HOUR, event, event * 7, 1, event + 1][i % EVENT_WORDS] as number;
+      }),
+      count: events,
+      variants: [],
+    };
 
-    const summary = await load(lines, { bufferEvents: events });
+    const stats = await writeBufferedHours([buffered], {
+      store: fakeStore(policy()),
+      concurrency: 4,
+      onConflict: () => {},
+    });
 
     expect(fake.counters()).toEqual(new Map([['hot|2021-03-01T04', events]]));
-    expect(summary.transactions).toBe(2);
+    expect([stats.accepted, stats.transactions]).toEqual([events, 2]);
     expect(fake.items.get('C#hot\u0000X#2021-03-01T04')?.v).toBe(2);
-  }, 30_000);
+  });
 });
