@@ -1,11 +1,11 @@
-import { EXIT_FAILURE, printCliError, resolveTarget } from '../core/cli-options';
-import { createDynamoDbClient, DEFAULT_TABLE_NAME, requireEnv } from '../core/config';
+import { EXIT_FAILURE, printCliError, quietSdkNodeVersionNotice, resolveTarget } from '../core/cli-options';
+import { API_CLIENT_SETTINGS, createDynamoDbClient, DEFAULT_TABLE_NAME, requireEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
 import { errorMessage } from '../core/errors';
 import { createHandler } from '../lambda/create-handler';
 import { waitForDynamoDb } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
-import { createLocalServer, listen, readPort } from './server';
+import { createLocalServer, listen, readHost, readPort } from './server';
 
 const HELP = `Usage: npm run serve
 
@@ -16,7 +16,9 @@ Stop with Ctrl-C.
 Environment:
   DYNAMODB_ENDPOINT  the DynamoDB to read, e.g. http://localhost:8000 (required)
   TABLE_NAME         table name (default ${DEFAULT_TABLE_NAME})
-  PORT               HTTP port (default 3000)`;
+  PORT               HTTP port (default 3000)
+  HOST               interface to listen on (default 127.0.0.1, this machine only; the compose
+                     file sets 0.0.0.0 so that the published port reaches the container)`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -26,24 +28,30 @@ async function main(): Promise<void> {
   const endpoint = requireEnv('DYNAMODB_ENDPOINT');
   const { tableName } = resolveTarget({}, process.env);
   const port = readPort('PORT', 3000);
+  const host = readHost();
   await waitForDynamoDb(endpoint);
 
-  // The very handler that runs in Lambda, over a store of the table given here. (The Lambda's short
-  // request timeout guards its 10 s function timeout, which a local server does not have.)
+  // The very handler that runs in Lambda, with the Lambda's client timeouts, over the table given here.
   const handler = createHandler({
-    store: createCounterStore({ client: createDynamoDbClient({ endpoint }), tableName }),
+    store: createCounterStore({
+      client: createDynamoDbClient({ endpoint, ...API_CLIENT_SETTINGS }),
+      tableName,
+    }),
   });
   const server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
-  await listen(server, port);
+  await listen(server, port, host);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       server.close();
       process.exit(0);
     });
   }
-  console.log(`event-counts is serving at http://localhost:${port} (table ${tableName} at ${endpoint})`);
+  console.log(
+    `event-counts is serving at http://localhost:${port} (listening on ${host}; table ${tableName} at ${endpoint})`,
+  );
 }
 
+quietSdkNodeVersionNotice();
 main().catch((error: unknown) => {
   printCliError(`${errorMessage(error)} (usage: npm run serve -- --help)`);
   process.exitCode = EXIT_FAILURE;

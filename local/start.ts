@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Server } from 'node:http';
-import { EXIT_FAILURE, printCliError, resolveTarget } from '../core/cli-options';
-import { createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
+import { EXIT_FAILURE, printCliError, quietSdkNodeVersionNotice, resolveTarget } from '../core/cli-options';
+import { API_CLIENT_SETTINGS, createDynamoDbClient, DEFAULT_TABLE_NAME, optionalEnv } from '../core/config';
 import { type CounterStore, createCounterStore } from '../core/counter-store';
 import { TableFormatError } from '../core/errors';
 import { createHandler } from '../lambda/create-handler';
@@ -9,15 +9,17 @@ import { loadEvents } from '../loader/load-events';
 import { formatSummary } from '../loader/summary';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { localLambdaContext } from './lambda-context';
-import { createLocalServer, listen, readPort } from './server';
+import { createLocalServer, listen, readHost, readPort } from './server';
 
 const HELP = `Usage: npm start
 
 Starts DynamoDB Local (data kept under .dynamodb/), loads data/events.csv exactly once, and serves the
-API on http://localhost:$PORT. Stop with Ctrl-C.
+API on http://localhost:$PORT. Stop with Ctrl-C. It refuses to start when the DynamoDB Local port
+already answers (another instance would serve its own tables).
 
 Environment:
   PORT               HTTP port (default 3000)
+  HOST               interface to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for all)
   DYNAMODB_ENDPOINT  use this DynamoDB instead of starting DynamoDB Local
   DYNAMODB_PORT      port for the DynamoDB Local it starts (default 8000)
   DYNAMODB_DATA_DIR  where that DynamoDB Local keeps its data (default .dynamodb)
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     return;
   }
   const port = readPort('PORT', 3000);
+  const host = readHost();
   const { endpoint: configuredEndpoint, tableName } = resolveTarget({}, process.env);
   const dataFile = optionalEnv('DATA_FILE') ?? 'data/events.csv';
   let dynamo: RunningDynamoDbLocal | undefined;
@@ -76,18 +79,26 @@ async function main(): Promise<void> {
     const summary = await loadEvents({ store, input: createReadStream(dataFile), source: dataFile });
     console.log(formatSummary(summary));
 
-    // The very handler that runs in Lambda, over the store that just loaded the events.
-    const handler = createHandler({ store });
+    // The very handler that runs in Lambda, over the same table, with the Lambda's client timeouts
+    // (the load above needs its longer transactions, so the API gets a client of its own).
+    const handler = createHandler({
+      store: createCounterStore({
+        client: createDynamoDbClient({ endpoint, ...API_CLIENT_SETTINGS }),
+        tableName,
+      }),
+    });
     server = createLocalServer((event, requestId) => handler(event, localLambdaContext(requestId)));
-    await listen(server, port);
+    await listen(server, port, host);
   } catch (error) {
     printCliError(error);
     await dynamo?.stop();
     process.exit(EXIT_FAILURE);
   }
   const base = `http://localhost:${port}`;
+  const reach =
+    host === '127.0.0.1' || host === 'localhost' ? ' (this machine only)' : ` (listening on ${host})`;
   console.log(`
-event-counts is serving at ${base}
+event-counts is serving at ${base}${reach}
 
 Try:
   curl '${base}/v1/customers/b4f9279a0196e40632e947dd1a88e857/event_counts?starting_at=2021-03-01T04:00:00Z&ending_before=2021-03-01T06:30:00Z'
@@ -99,6 +110,7 @@ Try:
 Stop with Ctrl-C.`);
 }
 
+quietSdkNodeVersionNotice();
 main().catch((error: unknown) => {
   printCliError(error);
   process.exitCode = EXIT_FAILURE;
