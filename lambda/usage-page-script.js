@@ -24,10 +24,19 @@
  * @typedef {{ customer_id: string, first_event_at: string, last_event_at: string, total_events: number }} Customer
  * @typedef {{ customers: Customer[], next_page: string | null }} CustomerPage
  * @typedef {{ code?: string, message?: string, parameter?: string, request_id?: string }} ApiError
+ * @typedef {{ clientId: string, authorizeUrl: string, tokenUrl: string, scopes: string[], logoutUrl?: string }} SignInConfig
+ * @typedef {{ accessToken: string, expiresAt: number }} Session
+ * @typedef {{ state: string, verifier: string, redirectUri: string, returnTo: string }} PendingSignIn
  */
 
 /** Runs the usage page: fills the customer list, then draws the counts the form asks for. */
 function usagePageScript() {
+  // The page is the root of the API, and calls it with relative URLs (v1/..., openapi.json). Served
+  // at a stage or base path without its trailing slash (/prod), those would resolve against the
+  // parent (/v1/...): give the address its slash first, so they resolve under /prod/.
+  if (!location.pathname.endsWith('/')) {
+    history.replaceState(null, '', `${location.pathname}/${location.search}${location.hash}`);
+  }
   const HOUR_MS = 3600000;
   /** @type {Partial<Record<WindowSize, number>>} */
   const WINDOW_MS = { hour: HOUR_MS, day: 24 * HOUR_MS };
@@ -43,6 +52,15 @@ function usagePageScript() {
     next_page: 'the page token',
   };
   const SVG_NS = 'http://www.w3.org/2000/svg';
+  // Session storage keeps the token for this tab only (reloads included), never for other tabs or
+  // after the tab closes; the page's content security policy admits no script but its own.
+  const SESSION_KEY = 'event-counts.session';
+  const PENDING_KEY = 'event-counts.sign-in';
+  // A token this close to its expiry is not sent: the request could reach the API after it expired.
+  const EXPIRY_MARGIN_MS = 30000;
+
+  /** Thrown when the API needs a token the page does not have (any more): the person must sign in. */
+  class SignInRequiredError extends Error {}
 
   /**
    * The page's element with this id, checked to be of the expected kind.
@@ -66,6 +84,18 @@ function usagePageScript() {
   const errorBox = byId('error', HTMLElement);
   const result = byId('result', HTMLElement);
   const numbers = new Intl.NumberFormat('en-US');
+  const signIn = readSignInConfig();
+  // The sign-in bar exists only on the page of an API that wants a token.
+  const account =
+    signIn === null
+      ? null
+      : {
+          status: byId('account-status', HTMLElement),
+          signIn: byId('sign-in', HTMLButtonElement),
+          signOut: byId('sign-out', HTMLButtonElement),
+        };
+  /** @type {Session | null} */
+  let session = signIn === null ? null : readSession();
 
   /**
    * @param {string} tag
@@ -143,11 +173,19 @@ function usagePageScript() {
   async function getJson(path, params) {
     const url = new URL(path, document.baseURI);
     for (const [name, value] of Object.entries(params)) if (value !== '') url.searchParams.set(name, value);
+    /** @type {Record<string, string>} */
+    const headers = { accept: 'application/json' };
+    if (signIn !== null) headers.authorization = `Bearer ${currentToken()}`;
     let response;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json' } });
+      response = await fetch(url, { headers });
     } catch (error) {
       throw new Error(`Could not reach the API (${messageOf(error)}). Is the server still running?`);
+    }
+    if (signIn !== null && response.status === 401) {
+      throw new SignInRequiredError(
+        'Your session has ended (the API no longer accepts its token). Sign in again.',
+      );
     }
     let body;
     try {
@@ -157,6 +195,213 @@ function usagePageScript() {
     }
     if (!response.ok) throw new Error(describeError(response.status, body));
     return body;
+  }
+
+  /**
+   * The sign-in settings the server put into the page, or null when its API needs no token.
+   * @returns {SignInConfig | null}
+   */
+  function readSignInConfig() {
+    const node = document.getElementById('sign-in-config');
+    return node === null ? null : JSON.parse(node.textContent || 'null');
+  }
+
+  /**
+   * A JSON value kept in this tab's session storage, or null when absent or unreadable.
+   * @param {string} key
+   * @returns {unknown}
+   */
+  function readStored(key) {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || 'null');
+    } catch {
+      return null;
+    }
+  }
+
+  /** @returns {Session | null} */
+  function readSession() {
+    const stored = /** @type {Partial<Session> | null} */ (readStored(SESSION_KEY));
+    if (stored === null || typeof stored.accessToken !== 'string' || typeof stored.expiresAt !== 'number') {
+      return null;
+    }
+    return { accessToken: stored.accessToken, expiresAt: stored.expiresAt };
+  }
+
+  /** @param {Session} current */
+  function isFresh(current) {
+    return current.expiresAt - EXPIRY_MARGIN_MS > Date.now();
+  }
+
+  /** The access token to send; SignInRequiredError when there is none or it is about to expire. */
+  function currentToken() {
+    if (session === null) throw new SignInRequiredError('Sign in to see the event counts.');
+    if (!isFresh(session)) throw new SignInRequiredError('Your session has expired. Sign in again.');
+    return session.accessToken;
+  }
+
+  /** @param {Uint8Array} bytes */
+  function base64Url(bytes) {
+    let binary = '';
+    for (const byte of bytes) binary += String.fromCharCode(byte);
+    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  /**
+   * Who a token names, for the sign-in bar. The page only reads the payload; the API verifies it.
+   * @param {string} token
+   */
+  function displayName(token) {
+    try {
+      const payload = atob((token.split('.')[1] || '').replace(/-/g, '+').replace(/_/g, '/'));
+      const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(payload, (c) => c.charCodeAt(0))));
+      const name = claims.username || claims.email || claims.sub;
+      return typeof name === 'string' ? name : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** @param {Session} current */
+  function showSignedIn(current) {
+    if (account === null) return;
+    const name = displayName(current.accessToken);
+    account.status.textContent = name === '' ? 'Signed in' : `Signed in as ${name}`;
+    account.signIn.hidden = true;
+    account.signOut.hidden = false;
+    document.body.dataset.signedIn = 'true';
+  }
+
+  /**
+   * Forgets the token and asks the person to sign in, saying why.
+   * @param {string} message
+   */
+  function showSignedOut(message) {
+    session = null;
+    sessionStorage.removeItem(SESSION_KEY);
+    if (account === null) return;
+    account.status.textContent = message;
+    account.signIn.hidden = false;
+    account.signOut.hidden = true;
+    // Before any list was loaded the select says "loading…": say what it waits for instead.
+    if (customerSelect.options.length <= 1 && customerSelect.value === '') {
+      customerSelect.replaceChildren(element('option', { value: '' }, 'sign in first'));
+    }
+    customerSelect.disabled = true;
+    submitButton.disabled = true;
+    result.hidden = true;
+    document.body.dataset.signedIn = 'false';
+  }
+
+  /**
+   * Sends the browser to the sign-in page with a fresh PKCE verifier and state (RFC 7636), keeping
+   * them and the page's own query in this tab until the sign-in page sends the browser back here.
+   * @param {SignInConfig} config
+   */
+  async function beginSignIn(config) {
+    const verifier = base64Url(crypto.getRandomValues(new Uint8Array(48)));
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+    /** @type {PendingSignIn} */
+    const pending = {
+      state: base64Url(crypto.getRandomValues(new Uint8Array(24))),
+      verifier,
+      redirectUri: location.origin + location.pathname,
+      returnTo: location.search,
+    };
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    const url = new URL(config.authorizeUrl);
+    const params = {
+      response_type: 'code',
+      client_id: config.clientId,
+      redirect_uri: pending.redirectUri,
+      scope: config.scopes.join(' '),
+      state: pending.state,
+      code_challenge: base64Url(new Uint8Array(digest)),
+      code_challenge_method: 'S256',
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    location.assign(url.toString());
+  }
+
+  /**
+   * Finishes a sign-in when the sign-in page sent the browser back (`?code=...&state=...` or
+   * `?error=...`): checks the state, exchanges the code and the verifier for tokens and puts the
+   * page's own query back. Resolves whether the page now holds a usable token.
+   * @param {SignInConfig} config
+   */
+  async function completeSignIn(config) {
+    const answer = new URLSearchParams(location.search);
+    const code = answer.get('code');
+    const error = answer.get('error');
+    if (code === null && error === null) {
+      if (session !== null && isFresh(session)) {
+        showSignedIn(session);
+        return true;
+      }
+      showSignedOut(
+        session === null ? 'Sign in to see the event counts.' : 'Your session has expired. Sign in again.',
+      );
+      return false;
+    }
+    const pending = /** @type {PendingSignIn | null} */ (readStored(PENDING_KEY));
+    sessionStorage.removeItem(PENDING_KEY);
+    // The code is single-use and short-lived: keep it out of the history and of later reloads.
+    history.replaceState(null, '', location.pathname + (pending === null ? '' : pending.returnTo));
+    if (error !== null) {
+      showSignedOut(`Sign-in failed: ${answer.get('error_description') || error}. Try again.`);
+      return false;
+    }
+    if (code === null || pending === null || pending.state !== answer.get('state')) {
+      showSignedOut(
+        'Sign-in did not complete: its answer belongs to no sign-in started in this tab. Try again.',
+      );
+      return false;
+    }
+    let response;
+    try {
+      response = await fetch(config.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: config.clientId,
+          code,
+          redirect_uri: pending.redirectUri,
+          code_verifier: pending.verifier,
+        }),
+      });
+    } catch (reason) {
+      showSignedOut(`Could not reach the sign-in service (${messageOf(reason)}). Try again.`);
+      return false;
+    }
+    /** @type {{ access_token?: unknown, expires_in?: unknown, error?: unknown }} */
+    let tokens;
+    try {
+      tokens = await response.json();
+    } catch {
+      tokens = {};
+    }
+    if (!response.ok || typeof tokens.access_token !== 'string') {
+      const reason = typeof tokens.error === 'string' ? ` (${tokens.error})` : '';
+      showSignedOut(
+        `Sign-in failed: the sign-in service answered HTTP ${response.status}${reason}. Try again.`,
+      );
+      return false;
+    }
+    const lifetimeSeconds = typeof tokens.expires_in === 'number' ? tokens.expires_in : 3600;
+    session = { accessToken: tokens.access_token, expiresAt: Date.now() + lifetimeSeconds * 1000 };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    showSignedIn(session);
+    return true;
+  }
+
+  /**
+   * Forgets the token; with a logout URL, ends the sign-in service's session too.
+   * @param {SignInConfig} config
+   */
+  function signOut(config) {
+    showSignedOut('Signed out.');
+    if (config.logoutUrl !== undefined) location.assign(config.logoutUrl);
   }
 
   /** @param {string} message */
@@ -390,14 +635,16 @@ function usagePageScript() {
       render(body);
     } catch (error) {
       result.hidden = true;
-      showError(messageOf(error));
+      if (error instanceof SignInRequiredError) showSignedOut(error.message);
+      else showError(messageOf(error));
     } finally {
-      submitButton.disabled = false;
+      submitButton.disabled = signIn !== null && session === null;
       result.removeAttribute('aria-busy');
     }
   }
 
   async function start() {
+    if (signIn !== null && !(await completeSignIn(signIn))) return;
     const state = new URLSearchParams(location.search);
     startInput.value = state.get('starting_at') || '';
     endInput.value = state.get('ending_before') || '';
@@ -408,7 +655,8 @@ function usagePageScript() {
     try {
       customers = await loadCustomers();
     } catch (error) {
-      showError(`Could not list the customers. ${messageOf(error)}`);
+      if (error instanceof SignInRequiredError) showSignedOut(error.message);
+      else showError(`Could not list the customers. ${messageOf(error)}`);
       return;
     }
     customerSelect.replaceChildren();
@@ -438,6 +686,12 @@ function usagePageScript() {
     event.preventDefault();
     show();
   });
+  if (signIn !== null && account !== null) {
+    account.signIn.addEventListener('click', () => {
+      beginSignIn(signIn).catch((error) => showError(`Could not start signing in: ${messageOf(error)}`));
+    });
+    account.signOut.addEventListener('click', () => signOut(signIn));
+  }
   start();
 }
 

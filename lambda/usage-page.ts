@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { PageSignIn } from './page-sign-in';
 import { usagePageScript } from './usage-page-script';
 
 /*
@@ -43,6 +44,9 @@ th { font-size: 13px; color: var(--muted); background: #f0f4f8; }
 td.count, th.count { text-align: right; }
 tfoot td { font-weight: 600; border-bottom: 0; }
 @media (max-width: 760px) { form { grid-template-columns: 1fr 1fr; } }
+#account { display: flex; gap: 12px; align-items: center; justify-content: flex-end; margin: 0 0 12px; font-size: 14px; color: var(--muted); }
+#account button { padding: 4px 12px; }
+#account button.quiet { background: #fff; color: var(--bar); }
 `;
 
 /**
@@ -52,8 +56,25 @@ tfoot td { font-weight: 600; border-bottom: 0; }
  */
 const SCRIPT = `'use strict';\n(${usagePageScript.toString()})();\n`;
 
-/** The usage page: pick a customer, a range and a window size; see a bar chart and a table. */
-export const USAGE_PAGE_HTML = `<!doctype html>
+/** The sign-in bar of a page that needs a token: status text and the two buttons the script drives. */
+const ACCOUNT_BAR = `<div id="account">
+<span id="account-status" role="status">Checking sign-in…</span>
+<button id="sign-in" type="button" hidden>Sign in</button>
+<button id="sign-out" class="quiet" type="button" hidden>Sign out</button>
+</div>
+`;
+
+/**
+ * The page's sign-in settings as an inert JSON data block (`type="application/json"` is never run,
+ * so the content security policy needs no hash for it); `<` is escaped so no value can end the element.
+ */
+function signInConfigElement(signIn: PageSignIn): string {
+  const json = JSON.stringify(signIn).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="sign-in-config">${json}</script>\n`;
+}
+
+function pageHtml(signIn: PageSignIn | undefined): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -63,7 +84,7 @@ export const USAGE_PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <main>
-<h1>Event counts</h1>
+${signIn === undefined ? '' : ACCOUNT_BAR}<h1>Event counts</h1>
 <p class="lead">Exact events per customer by hour, UTC day or whole range, from the same API this page calls (<a href="openapi.json">OpenAPI</a>).</p>
 <form id="query">
 <label>Customer <select id="customer" name="customer" disabled><option value="">loading…</option></select></label>
@@ -76,26 +97,52 @@ export const USAGE_PAGE_HTML = `<!doctype html>
 <p id="error" role="alert"></p>
 <section id="result" aria-live="polite" hidden></section>
 </main>
-<script>${SCRIPT}</script>
+${signIn === undefined ? '' : signInConfigElement(signIn)}<script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
-/** Response headers of the page; the content security policy admits exactly its own script and style. */
-export const USAGE_PAGE_HEADERS: Record<string, string> = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-cache',
-  'content-security-policy': [
-    "default-src 'none'",
-    `script-src ${sha256(SCRIPT)}`,
-    `style-src ${sha256(STYLE)}`,
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+/** The usage page: its HTML and the response headers it is served with. */
+export interface UsagePage {
+  html: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Builds the usage page: pick a customer, a range and a window size; see a bar chart and a table.
+ * With `signIn` the page signs the person in first (authorization code with PKCE) and sends the
+ * token; its content security policy then also lets it reach the token endpoint's origin.
+ */
+export function createUsagePage(signIn?: PageSignIn): UsagePage {
+  const connectSources = ["'self'", ...(signIn === undefined ? [] : [new URL(signIn.tokenUrl).origin])];
+  return {
+    html: pageHtml(signIn),
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+      'content-security-policy': [
+        "default-src 'none'",
+        `script-src ${sha256(SCRIPT)}`,
+        `style-src ${sha256(STYLE)}`,
+        `connect-src ${connectSources.join(' ')}`,
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    },
+  };
+}
+
+/** The page of an API that needs no token from a browser (`npm start`, `-c auth=none`). */
+export const USAGE_PAGE: UsagePage = createUsagePage();
+
+/** The HTML of `USAGE_PAGE`. */
+export const USAGE_PAGE_HTML = USAGE_PAGE.html;
+
+/** The response headers of `USAGE_PAGE`; the content security policy admits exactly its own script and style. */
+export const USAGE_PAGE_HEADERS: Record<string, string> = USAGE_PAGE.headers;

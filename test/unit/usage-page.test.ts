@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Script } from 'node:vm';
 import { buildSync } from 'esbuild';
-import { USAGE_PAGE_HEADERS, USAGE_PAGE_HTML } from '../../lambda/usage-page';
+import { createUsagePage, USAGE_PAGE_HEADERS, USAGE_PAGE_HTML } from '../../lambda/usage-page';
 
 /** What `usage-page.ts` exports, as jest, tsx or the Lambda bundle loaded it. */
 interface UsagePage {
@@ -63,7 +63,7 @@ describe('the usage page', () => {
       entryPoints: ['lambda/usage-page.ts'],
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: 'node24',
       format: 'cjs',
       minify: true,
       write: false,
@@ -94,4 +94,42 @@ describe('the usage page', () => {
     expect(inlined(served.USAGE_PAGE_HTML, 'script')).toEqual(script);
     expectPolicyMatchesPage(served);
   }, 20_000);
+});
+
+describe('the usage page with sign-in (-c auth=jwt)', () => {
+  const signIn = {
+    clientId: 'page-client',
+    authorizeUrl: 'https://example.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
+    tokenUrl: 'https://example.auth.eu-west-1.amazoncognito.com/oauth2/token',
+    scopes: ['openid'],
+  };
+  const signInPage = createUsagePage(signIn);
+  const page: UsagePage = { USAGE_PAGE_HTML: signInPage.html, USAGE_PAGE_HEADERS: signInPage.headers };
+
+  it('carries its sign-in settings as an inert JSON element and shows a sign-in bar', () => {
+    const config = /<script type="application\/json" id="sign-in-config">([^<]*)<\/script>/.exec(
+      signInPage.html,
+    );
+
+    expect(JSON.parse(config?.[1] ?? '')).toEqual(signIn);
+    expect(signInPage.html).toContain('<button id="sign-in" type="button" hidden>Sign in</button>');
+    expect(USAGE_PAGE_HTML).not.toContain('<div id="account">');
+    expect(USAGE_PAGE_HTML).not.toContain('id="sign-in-config"');
+  });
+
+  it('escapes `<` in the settings, so no value can close the element', () => {
+    const html = createUsagePage({ ...signIn, clientId: '</script><script>alert(1)</script>' }).html;
+
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(html).toContain('\\u003c/script>');
+  });
+
+  it('lets the page reach the token endpoint and nothing else besides its own origin', () => {
+    expectPolicyMatchesPage(page);
+    expect(allowed(page, 'connect-src')).toEqual([
+      "'self'",
+      'https://example.auth.eu-west-1.amazoncognito.com',
+    ]);
+    expect(allowed({ USAGE_PAGE_HTML, USAGE_PAGE_HEADERS }, 'connect-src')).toEqual(["'self'"]);
+  });
 });
