@@ -21,6 +21,11 @@ export interface DatasetSpec {
     | { kind: 'generated'; options: GeneratorOptions };
 }
 
+/** A generated set of `rows` rows in the shape of the 1m and 10m sets (same customers, days and seed). */
+function generatedSpec(id: string, label: string, rows: number): DatasetSpec {
+  return { id, label, source: { kind: 'generated', options: { rows, customers: 50, days: 90, seed: 1 } } };
+}
+
 /**
  * The sizes `--sizes` picks from. The generated sets (one heavy customer with 60% of the rows, 49
  * lighter ones) span 90 days, so at 10M the heavy customer's hours hold more events than the
@@ -28,17 +33,25 @@ export interface DatasetSpec {
  */
 export const SIZES: Record<string, DatasetSpec> = {
   '147k': { id: '147k', label: 'data/events.csv', source: { kind: 'file', path: 'data/events.csv' } },
-  '1m': {
-    id: '1m',
-    label: '1M generated rows',
-    source: { kind: 'generated', options: { rows: 1_000_000, customers: 50, days: 90, seed: 1 } },
-  },
-  '10m': {
-    id: '10m',
-    label: '10M generated rows',
-    source: { kind: 'generated', options: { rows: 10_000_000, customers: 50, days: 90, seed: 1 } },
-  },
+  '1m': generatedSpec('1m', '1M generated rows', 1_000_000),
+  '10m': generatedSpec('10m', '10M generated rows', 10_000_000),
 };
+
+/**
+ * The files the loader's peak memory is measured on: one shape, ten times the rows each step, so
+ * the ratio of their peaks shows whether memory follows the file. 10m joins them when `--sizes`
+ * selects it (it is the same file).
+ */
+export const MEMORY_SIZES: DatasetSpec[] = [
+  generatedSpec('200k', '200k generated rows', 200_000),
+  generatedSpec('2m', '2M generated rows', 2_000_000),
+];
+
+/** The memory series of `--smoke`: tiny files, so the section runs in seconds. */
+export const SMOKE_MEMORY_SIZES: DatasetSpec[] = [
+  generatedSpec('smoke-2k', '2k generated rows', 2_000),
+  generatedSpec('smoke-20k', '20k generated rows', 20_000),
+];
 
 /** The tiny data set of `--smoke`: the first rows of the bundled file. */
 export const SMOKE_DATASET: DatasetSpec = {

@@ -4,9 +4,16 @@ import { stackFrames } from './processes';
 
 /*
  * One load measurement in a process of its own, so the peak RSS it reports is that of the work
- * alone: `read-events <file> [cpu-profile-file]` (the loader's parse + validate + deduplicate +
- * aggregate, no writes; optionally a V8 CPU profile of just that call) or
- * `duckdb-aggregate <file> <dedupe>` (DuckDB computing the same per-customer hourly counts).
+ * alone. Modes:
+ *
+ *   parse-only <file> [cpu-profile-file]   the loader (`loadEvents`, default buffer) over a store
+ *                                          that answers every hour "empty" and writes nothing:
+ *                                          read, validate, buffer, deduplicate, plan; no I/O.
+ *                                          Optionally a V8 CPU profile of just that call.
+ *   baseline                               nothing but loading the loader's modules: the part of
+ *                                          the peak RSS that is Node and tsx, not the input.
+ *   duckdb-aggregate <file> <dedupe>       DuckDB computing the same per-customer hourly counts.
+ *
  * Prints one JSON line: seconds, rows, the counts' digest (for the cross-check) and peak RSS.
  */
 
@@ -20,10 +27,19 @@ export interface LoadChildResult {
   events: number;
   /** SHA-256 of the sorted `customer,hour,count` lines: equal digests mean equal counts. */
   digest: string;
+  /** Peak resident set size when the measured call returned. */
   peakRssMb: number;
 }
 
-function digestCounts(counts: { customerId: string; hour: number; count: number }[]): string {
+interface HourCount {
+  customerId: string;
+  hour: number;
+  count: number;
+}
+
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+function digestCounts(counts: HourCount[]): string {
   const lines = counts.map(({ customerId, hour, count }) => `${customerId},${hour},${count}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
@@ -43,21 +59,50 @@ async function profiled<T>(path: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function measure(mode: string, file: string, extra: string | undefined) {
-  if (mode === 'read-events') {
-    const { createReadStream } = await import('node:fs');
-    const { readEvents } = await import('../loader/load-events');
-    const started = performance.now();
-    const work = () => readEvents(createReadStream(file));
-    const read = await (extra === undefined ? work() : profiled(extra, work));
-    const seconds = (performance.now() - started) / 1000;
-    const counts = read.hours.map(({ customerId, hour, offsets }) => ({
-      customerId,
-      hour,
-      count: offsets.length,
-    }));
-    return { seconds, rows: read.rows, counts };
+/**
+ * The loader over a store without I/O: every hour reads as never written, and a commit only adds
+ * the events of its hour writes to per-hour counts (a few bytes per customer-hour). A transaction_id
+ * repeated across two buffer writes would be counted twice here, since the stub forgets what was
+ * committed; the cross-check with DuckDB would show it (the bundled and generated files have none).
+ */
+async function parseOnly(file: string, profilePath: string | undefined) {
+  const { createReadStream } = await import('node:fs');
+  const { loadEvents } = await import('../loader/load-events');
+  const totals = new Map<string, Map<number, number>>();
+  const store: import('../loader/write-events').WriteStore = {
+    tableName: 'parse-only',
+    readHourState: async () => ({ version: 0, fragments: [] }),
+    widenCustomerSpan: async () => {},
+    commit: async ({ writes }) => {
+      for (const { customerId, hour, offsets } of writes) {
+        let hours = totals.get(customerId);
+        if (hours === undefined) {
+          hours = new Map();
+          totals.set(customerId, hours);
+        }
+        hours.set(hour, (hours.get(hour) ?? 0) + offsets.length);
+      }
+      return 'committed';
+    },
+  };
+  const started = performance.now();
+  const work = () => loadEvents({ store, input: createReadStream(file), source: file });
+  const summary = await (profilePath === undefined ? work() : profiled(profilePath, work));
+  const seconds = (performance.now() - started) / 1000;
+  const peak = peakRssMb();
+  const counts = [...totals].flatMap(([customerId, hours]) =>
+    [...hours].map(([hour, count]) => ({ customerId, hour, count })),
+  );
+  return { seconds, rows: summary.rows, peakRssMb: peak, counts };
+}
+
+async function measure(mode: string, file: string | undefined, extra: string | undefined) {
+  if (mode === 'baseline') {
+    await import('../loader/load-events');
+    return { seconds: 0, rows: 0, peakRssMb: peakRssMb(), counts: [] };
   }
+  if (file === undefined) throw new Error(`${mode} needs a file`);
+  if (mode === 'parse-only') return parseOnly(file, extra);
   if (mode === 'duckdb-aggregate') {
     const { aggregateHourly, openDuckDb } = await import('./duckdb-baseline');
     const duckdb = await openDuckDb();
@@ -65,26 +110,24 @@ async function measure(mode: string, file: string, extra: string | undefined) {
     const counts = await aggregateHourly(duckdb, file, extra === 'true');
     const seconds = (performance.now() - started) / 1000;
     duckdb.close();
-    return { seconds, rows: undefined, counts };
+    return { seconds, rows: undefined, peakRssMb: peakRssMb(), counts };
   }
-  throw new Error(`mode must be read-events or duckdb-aggregate; received ${JSON.stringify(mode)}`);
+  throw new Error(
+    `mode must be parse-only, baseline or duckdb-aggregate; received ${JSON.stringify(mode)}\n` +
+      'usage: load-child.ts parse-only <file> [cpu-profile-file] | baseline | duckdb-aggregate <file> <dedupe>',
+  );
 }
 
 async function main(): Promise<void> {
   const [mode = '', file, extra] = process.argv.slice(2);
-  if (file === undefined) {
-    throw new Error(
-      'usage: load-child.ts read-events <file> [cpu-profile-file] | duckdb-aggregate <file> <dedupe>',
-    );
-  }
-  const { seconds, rows, counts } = await measure(mode, file, extra);
+  const { seconds, rows, peakRssMb, counts } = await measure(mode, file, extra);
   const result: LoadChildResult = {
     seconds,
     rows,
     hours: counts.length,
     events: counts.reduce((sum, { count }) => sum + count, 0),
     digest: digestCounts(counts),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
   };
   console.log(JSON.stringify(result));
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runJson } from './processes';
 
-/** Where the loader's read spends its CPU time, from a V8 CPU profile of `readEvents` alone. */
+/** Where the loader spends its CPU time without I/O, from a V8 CPU profile of its parse-only path. */
 export interface LoaderProfile {
   dataset: string;
   /** Sampled CPU time of the call, idle excluded. */
@@ -41,14 +41,17 @@ function selfTimes(profile: CpuProfile): Map<string, { function: string; locatio
   return times;
 }
 
-/** Profiles `readEvents` over a file in a child process and returns its top self-time functions. */
+/**
+ * Profiles the loader's parse-only path (bench/load-child.ts `parse-only`: `loadEvents` over a store
+ * without I/O) over a file in a child process and returns its top self-time functions.
+ */
 export async function profileLoader(
   dataset: string,
   file: string,
   scratchDir: string,
 ): Promise<LoaderProfile> {
   const path = join(scratchDir, `cpu-profile-${dataset}.cpuprofile`);
-  await runJson('bench/load-child.ts', ['read-events', file, path]);
+  await runJson('bench/load-child.ts', ['parse-only', file, path]);
   const times = [...selfTimes(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile).values()];
   const busyMs = times.reduce((sum, entry) => sum + entry.selfMs, 0);
   return {

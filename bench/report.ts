@@ -12,7 +12,10 @@ const MISSED_TARGET_NOTES: Record<TargetId, string> = {
     'with the events in its two edge hours, not with the table: compare the index items and RCUs per request in ' +
     'the cost table and the events per hour in the data set table. Next lever: split each hour\u2019s index into ' +
     'fixed sub-hour fragments (for example 6 × 10 minutes, with their counts in the counter item) so an edge reads ' +
-    'only the fragment its boundary falls in.',
+    'only the fragment its boundary falls in. The streaming loader adds a second cause: every buffer write adds ' +
+    'its own index fragment to each hour it touches, so an edge hour of an unsorted file spanning several buffer ' +
+    'writes is read as one item per buffer write (see the index items per request against the buffer writes in ' +
+    'the load table). Lever for that: fold an hour\u2019s fragments into one when the loader next writes the hour.',
   'query-vs-csv-scan':
     'Only missed where the CSV is small: data/events.csv is 15 MB and DuckDB scans it in tens of milliseconds, ' +
     'while our 72-hour answer costs three DynamoDB Queries (the counters and the two partial edge hours, issued ' +
@@ -27,14 +30,32 @@ const MISSED_TARGET_NOTES: Record<TargetId, string> = {
     'DuckDB answers from memory inside the process; ours makes up to three HTTP round trips to DynamoDB. Next ' +
     'lever: the container cache of edge-hour indexes described above, which leaves one Query per answer.',
   'loader-throughput':
-    'The loader parses in one Node thread; DuckDB parses in native code on every core. The profile below is ' +
-    'flat: the cost is per row in JavaScript (splitting the line into strings, the map lookups that reach the ' +
-    'customer\u2019s hour, inserting into and growing the transaction-id set, hashing, garbage collection), not ' +
-    'one hot spot; the CSV timestamp already has a digit-by-digit fast path. Next levers, in order: presize ' +
-    'the transaction-id set from the file size (no `grow`); parse from the bytes instead of strings (find ' +
-    'separators with `Buffer.indexOf`, hash the transaction_id bytes without making a string); then parse ' +
-    'byte ranges of the file in one worker thread per core and merge their hour aggregates and transaction-id ' +
-    'sets in line order, the only one that can reach a third of a native multi-core reader.',
+    'The parse-only path includes planning every transaction, and each buffer write plans those of all the ' +
+    'customer-hours it holds at once. The profile below is led by the write scheduler and garbage collection, not ' +
+    'by reading rows: `runExclusive` (loader/write-events.ts) calls `customersOf` for every waiting transaction ' +
+    'each time one finishes, so its work grows with the square of the transactions of a buffer write; then come ' +
+    'building the transaction items (`hourWriteItems`, `hourKeyPart`, `planTransactions`) and only then the ' +
+    'reading (`EventBuffer.add`, `splitCsvLine`, `digestTransactionId`). Next levers, in order: give the ' +
+    'scheduler each transaction\u2019s customers once and a queue per customer instead of rescanning the waiting ' +
+    'list; plan and send transactions in bounded windows of hours instead of a whole buffer write at once (also ' +
+    'the memory lever); then the parse itself (bytes instead of strings, one worker thread per core).',
+  'loader-memory-growth':
+    'The peak follows the customer-hours one buffer write touches, not the file and not the 40 bytes an event ' +
+    'the buffer holds: a buffer write plans the transactions of all its customer-hours at once, four or more ' +
+    'items an hour (dedup head, counter, time index and digest fragments, each an object with key strings and ' +
+    'packed copies of its offsets and digests). Measured by hand on these files (unsorted events of 50 ' +
+    'customers over 90 days): the 200k file is one buffer write over 39,475 customer-hours, while each of the 2m ' +
+    'file\u2019s eight buffer writes spans about 45,000; a heap sampling profile at the peak put most of the ' +
+    'live heap in `hourWriteItems` (core/write-plan.ts) and the typed arrays of `writeBufferedHours`; and from ' +
+    'the second buffer write on, V8 grows the old generation with the previous write\u2019s garbage (the 2m run ' +
+    'fails with `--max-old-space-size=250` and completes with 400). The peak then levels off: the 10m file peaked ' +
+    'at 730 MB against 722 MB for 2m. Next levers: plan and commit a bounded window of hours at a time (a few ' +
+    'hundred transactions), so memory is bounded by the window rather than by the hours in the buffer; write the ' +
+    'buffer once it holds a set number of customer-hours as well as of events; fewer objects per hour write.',
+  'loader-memory-10m':
+    'Same cause as the growth target: the peak is set by the customer-hours of one buffer write (all planned at ' +
+    'once) and the garbage of the previous one, so it levels off at the 2m level instead of staying under ' +
+    '512 MB. Same levers; a bounded planning window is the one that caps the peak whatever the hours per buffer.',
   'load-end-to-end':
     'About a second of each run passes before the first row is read: starting Node and tsx (which compiles the ' +
     'TypeScript on the fly) and loading the AWS SDK (the startup column); the first run also writes into a ' +
@@ -178,21 +199,31 @@ function loadSection(results: BenchResults): string {
   const throughput = results.load.map((l) => [
     l.dataset,
     int(l.rows),
-    int(l.ours.read.rowsPerSecond),
-    mb(l.ours.read.peakRssMb),
+    int(l.parseOnly.rowsPerSecond),
+    mb(l.parseOnly.peakRssMb),
     int(l.duckdb.rowsPerSecond),
     mb(l.duckdb.peakRssMb),
-    `1/${(l.duckdb.rowsPerSecond / l.ours.read.rowsPerSecond).toFixed(1)}`,
+    `1/${(l.duckdb.rowsPerSecond / l.parseOnly.rowsPerSecond).toFixed(1)}`,
     l.crossCheck.identical ? `identical (${int(l.crossCheck.hours)} customer-hours)` : '**differ**',
   ]);
+  const intoDynamoDb = results.writeCost.datasets.map((w) => [
+    w.dataset,
+    int(w.rows),
+    w.seconds.toFixed(1),
+    int(w.rowsPerSecond),
+    w.bufferWrites,
+    int(w.transactions),
+    int(w.itemsWritten),
+    mb(w.peakRssMb),
+  ]);
   const endToEnd = results.load.flatMap((l) =>
-    l.ours.endToEnd.runs.map((run, i) => [
+    (l.endToEnd?.runs ?? []).map((run, i) => [
       l.dataset,
       i + 1,
       run.secondsToSummary.toFixed(2),
       run.startupSeconds.toFixed(2),
-      run.readSeconds.toFixed(2),
-      (run.loadSeconds - run.readSeconds).toFixed(2),
+      run.loadSeconds.toFixed(2),
+      int(run.transactions),
       int(run.itemsWritten),
       mb(run.peakRssMb),
     ]),
@@ -201,17 +232,18 @@ function loadSection(results: BenchResults): string {
   return [
     '## Load',
     '',
-    `*Read* is \`readEvents\` alone (parse, validate, deduplicate, aggregate; nothing written), best of ${runs} ` +
-      'fresh processes. *DuckDB* computes the same per-customer hourly counts from the same file, best of ' +
-      `${runs} fresh processes (${results.machine.duckdbThreads} threads). Peak RSS is each process\u2019s own ` +
-      '(`process.resourceUsage().maxRSS`).',
+    `*Parse-only* is the loader without I/O: \`loadEvents\` with its default buffer over a store that answers every ` +
+      'hour \u201cnever written\u201d and writes nothing (`bench/load-child.ts`), so it reads, validates, buffers, ' +
+      `deduplicates and plans every transaction; best of ${runs} fresh processes. *DuckDB* computes the same ` +
+      `per-customer hourly counts from the same file, best of ${runs} fresh processes ` +
+      `(${results.machine.duckdbThreads} threads). Peak RSS is each process\u2019s own (\`process.resourceUsage().maxRSS\`).`,
     '',
     table(
       [
         'data set',
         'rows',
-        'read rows/s',
-        'read peak RSS',
+        'parse-only rows/s',
+        'parse-only peak RSS',
         'DuckDB rows/s',
         'DuckDB peak RSS',
         'ours / DuckDB',
@@ -220,14 +252,142 @@ function loadSection(results: BenchResults): string {
       throughput,
     ),
     '',
-    '*End to end* is `tsx loader/cli.ts <file> --endpoint ... --json` (the command behind `npm run load`) into a ' +
-      'fresh table of DynamoDB Local, from process start to its summary. *Startup* is everything before the load ' +
-      'begins (Node, tsx, the AWS SDK, the table check); *read* and *write* are the loader\u2019s own clock.',
+    '*Into DynamoDB Local* is one load of each data set into a fresh table, in a process of its own ' +
+      '(`bench/write-cost-child.ts`: `loadEvents` with its defaults over the DynamoDB store, with the client ' +
+      'settings of `npm run load`), metered for the write cost below; the queries read its table. *Buffer writes* ' +
+      'are the times the loader\u2019s buffer filled and was written.',
     '',
     table(
-      ['data set', 'run', 'end to end s', 'startup s', 'read s', 'write s', 'items written', 'peak RSS'],
-      endToEnd,
+      ['data set', 'rows', 'load s', 'rows/s', 'buffer writes', 'transactions', 'items written', 'peak RSS'],
+      intoDynamoDb,
     ),
+    ...(endToEnd.length === 0
+      ? []
+      : [
+          '',
+          '*End to end* is `tsx loader/cli.ts <file> --endpoint ... --json` (the command behind `npm run load`) ' +
+            'into fresh tables of DynamoDB Local, from process start to its summary; the first data set only. ' +
+            '*Startup* is everything before the load begins (Node, tsx, the AWS SDK, the table check); *load* is ' +
+            'the loader\u2019s own clock, reading and writing interleaved.',
+          '',
+          table(
+            [
+              'data set',
+              'run',
+              'end to end s',
+              'startup s',
+              'load s',
+              'transactions',
+              'items written',
+              'peak RSS',
+            ],
+            endToEnd,
+          ),
+        ]),
+  ].join('\n');
+}
+
+function memorySection(results: BenchResults): string {
+  const memory = results.loaderMemory;
+  if (memory === null) return '## Loader memory against file size\n\nNot measured in this run.';
+  const [first] = memory.points;
+  return [
+    '## Loader memory against file size',
+    '',
+    `Peak RSS of the loader\u2019s parse-only path (as above; buffer of ${int(memory.bufferEvents)} events, its ` +
+      'default) on generated files of one shape (`npm run generate`: 50 customers, 90 days, seed 1), the highest ' +
+      `of ${memory.runs} fresh process${memory.runs === 1 ? '' : 'es'} each. A process that only loads the ` +
+      `loader\u2019s modules peaks at ${mb(memory.baselineRssMb)} (Node and tsx).`,
+    '',
+    table(
+      [
+        'file',
+        'rows',
+        'size',
+        'peak RSS',
+        'above the modules alone',
+        `peak / ${first?.id ?? 'first'}`,
+        'rows/s',
+      ],
+      memory.points.map((point) => [
+        `\`${point.file}\``,
+        int(point.rows),
+        `${(point.bytes / 1e6).toFixed(1)} MB`,
+        mb(point.peakRssMb),
+        mb(point.peakRssMb - memory.baselineRssMb),
+        first === undefined ? '\u2013' : `${(point.peakRssMb / first.peakRssMb).toFixed(2)}×`,
+        int(point.rows / point.seconds),
+      ]),
+    ),
+  ].join('\n');
+}
+
+const usd = (value: number) => `$${value.toFixed(4)}`;
+
+function writeCostSection(results: BenchResults): string {
+  const { prices, datasets } = results.writeCost;
+  if (datasets.length === 0) return '';
+  const reported = datasets.reduce((sum, w) => sum + w.transactionWriteUnitsReportedByDynamoDbLocal, 0);
+  const billed = datasets.reduce((sum, w) => sum + w.writeUnits.transactions, 0);
+  const readsReported = datasets.reduce((sum, w) => sum + w.readUnits.reportedByDynamoDbLocal, 0);
+  const readsBilled = datasets.reduce((sum, w) => sum + w.readUnits.dedupReads, 0);
+  return [
+    '## Write cost per million events',
+    '',
+    'Each data set\u2019s load into DynamoDB Local above, every call metered (`bench/capacity-meter.ts`). Units follow ' +
+      'DynamoDB\u2019s billing rules: a transactional write costs 2 write request units per KB of each item, rounded ' +
+      'up per item; a customer span update 1 per KB, a failed condition included; a strongly consistent Query page ' +
+      `of the dedup reads 1 read request unit per 4 KB read, at least 1. Dollars at DynamoDB on-demand prices in ` +
+      `${prices.region}: $${prices.writeUsdPerMillionUnits} per million write request units and ` +
+      `$${prices.readUsdPerMillionUnits} per million read request units (in effect since ${prices.effectiveSince}, ` +
+      `as listed on ${prices.asOf}; [pricing](${prices.source})). Storage and the queries are not included.`,
+    '',
+    table(
+      [
+        'data set',
+        'events',
+        'write units',
+        'write units / M events',
+        'writes $ / M events',
+        'dedup read pages',
+        'read units / M events',
+        'reads $ / M events',
+        'total $ / M events',
+      ],
+      datasets.map((w) => [
+        w.dataset,
+        int(w.events),
+        int(w.writeUnits.total),
+        int(w.perMillionEvents.writeUnits),
+        usd(w.perMillionEvents.writeUsd),
+        int(w.readUnits.queries),
+        int(w.perMillionEvents.readUnits),
+        usd(w.perMillionEvents.readUsd),
+        usd(w.perMillionEvents.totalUsd),
+      ]),
+    ),
+    '',
+    'Deduplication data stored: per counted event a 12-byte digest entry, in fragments of up to 32,000 entries per ' +
+      'hour write, plus one dedup head per customer-hour; bytes are the items\u2019 attribute names and values ' +
+      'plus DynamoDB\u2019s 100 bytes of overhead per item.',
+    '',
+    table(
+      ['data set', 'events', 'items', 'bytes', 'bytes / event', 'of which digest entries'],
+      datasets.map((w) => [
+        w.dataset,
+        int(w.events),
+        int(w.dedupStorage.items),
+        int(w.dedupStorage.bytes),
+        w.dedupStorage.bytesPerEvent.toFixed(2),
+        w.dedupStorage.digestEntryBytesPerEvent,
+      ]),
+    ),
+    '',
+    `DynamoDB Local reported ${int(reported)} write units for these transactions where DynamoDB\u2019s rule gives ` +
+      `${int(billed)}: it does not round per item (measured: a transaction of five items under 1 KB reports 2, ` +
+      'DynamoDB bills 10), so the units above are computed from the items written. Its Query units follow ' +
+      'DynamoDB\u2019s except that a Query finding nothing reports 0, where a strongly consistent read is billed 1: ' +
+      `it reported ${int(readsReported)} of the ${int(readsBilled)} read units above.`,
   ].join('\n');
 }
 
@@ -277,7 +437,7 @@ function profileSection(results: BenchResults): string {
   return [
     '## Where the loader spends its time',
     '',
-    `V8 CPU profile (inspector, 1 ms sampling) of \`readEvents\` alone over ${profile.dataset} (${int(profile.busyMs)} ms of CPU samples, idle excluded), ` +
+    `V8 CPU profile (inspector, 1 ms sampling) of the loader\u2019s parse-only path over ${profile.dataset} (${int(profile.busyMs)} ms of CPU samples, idle excluded), ` +
       'top functions by self time:',
     '',
     table(
@@ -362,6 +522,10 @@ export function renderReport(results: BenchResults, resultsFile: string): string
     costSection(results),
     '',
     loadSection(results),
+    '',
+    memorySection(results),
+    '',
+    writeCostSection(results),
     '',
     coldStartSection(results),
     '',

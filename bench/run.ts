@@ -12,7 +12,14 @@ import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb
 import { renderLatencyChart } from './chart';
 import { benchmarkColdStart, type ColdStartResult } from './cold-start';
 import { benchmarkCost, type CostResult } from './cost-bench';
-import { type DatasetSpec, prepareDataset, SIZES, SMOKE_DATASET } from './datasets';
+import {
+  type DatasetSpec,
+  MEMORY_SIZES,
+  prepareDataset,
+  SIZES,
+  SMOKE_DATASET,
+  SMOKE_MEMORY_SIZES,
+} from './datasets';
 import {
   countRows,
   csvScanQuery,
@@ -22,6 +29,7 @@ import {
   openDuckDb,
 } from './duckdb-baseline';
 import { benchmarkLoad, type LoadResult } from './load-bench';
+import { benchmarkLoaderMemory, type LoaderMemoryResult } from './loader-memory';
 import { type LoaderProfile, profileLoader } from './loader-profile';
 import { childEnv, ROOT, stackFrames, startUntilReady, stop } from './processes';
 import {
@@ -36,16 +44,21 @@ import {
 import { planRequests, QUERY_SHAPES } from './query-shapes';
 import { renderReport } from './report';
 import { type BenchResults, type DatasetResult, evaluateTargets, type MachineInfo } from './results';
+import { benchmarkWriteCost, ON_DEMAND_PRICES, type WriteCostResult } from './write-cost';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Measures loading, query latency, growth with stored events, DynamoDB cost per query and the Lambda
-cold start, against DuckDB over the same CSV (every answer cross-checked first). Writes
-bench/results/<timestamp>.json and regenerates docs/benchmarks.md and its chart.
+Measures loading (the loader's parse-only rate against DuckDB's, its peak memory against file
+size, and the DynamoDB write cost per million events), query latency, growth with stored events,
+DynamoDB cost per query and the Lambda cold start, against DuckDB over the same CSV (every answer
+cross-checked first). Writes bench/results/<timestamp>.json and regenerates docs/benchmarks.md and
+its chart.
 
 Options:
   --sizes LIST        data sets, comma-separated: 147k (data/events.csv), 1m, 10m (generated into
-                      --data-dir with npm run generate, then reused); default 147k,1m,10m
+                      --data-dir with npm run generate, then reused); default 147k,1m,10m. The
+                      loader's peak memory is always measured on generated 200k and 2m files, and
+                      on 10m when it is selected
   --smoke             a tiny run of every section on the first 3,000 rows of data/events.csv
   --requests N        timed requests per query shape and engine (default 200; --smoke 3)
   --warmup N          untimed requests before each timed series (default 50; --smoke 1)
@@ -60,7 +73,8 @@ Options:
   -h, --help          show this help
 
 Examples:
-  npm run bench                          # everything, about 15 minutes on 2 cores
+  npm run bench                          # everything; loading 10m into DynamoDB Local takes hours
+  npm run bench -- --sizes 147k,1m       # about 20 minutes on 2 cores, 10 of them loading 1m
   npm run bench -- --sizes 147k          # data/events.csv only, about 5 minutes
   npm run bench -- --report bench/results/<file>.json   # re-render docs/benchmarks.md
   npm run bench -- --smoke --results-dir /tmp/bench --docs /tmp/bench/benchmarks.md`;
@@ -154,7 +168,11 @@ interface Settings extends Omit<BenchResults['settings'], 'sizes'> {
   scratchDir: string;
 }
 
-/** Measures one data set: load, then queries, cost and (on the first set) the cold start. */
+/**
+ * Measures one data set: the loader without I/O against DuckDB, end-to-end CLI loads (first set
+ * only), one metered load whose table the queries then read, the queries, their cost and (on the
+ * first set) the cold start.
+ */
 async function benchmarkDataset(
   spec: DatasetSpec,
   index: number,
@@ -167,16 +185,17 @@ async function benchmarkDataset(
   const prepared = await prepareDataset(spec, settings.dataDir, settings.scratchDir, log);
   const duckdb = await openDuckDb();
   const client = createDynamoDbClient({ endpoint });
-  const runs = index === 0 ? settings.endToEndRuns : 1;
-  const tableNames = Array.from({ length: runs }, (_, i) => `bench-${runId}-${spec.id}-${i + 1}`);
-  const tableName = tableNames.at(-1) as string;
+  const cliRuns = index === 0 ? settings.endToEndRuns : 0;
+  const cliTableNames = Array.from({ length: cliRuns }, (_, i) => `bench-${runId}-${spec.id}-cli-${i + 1}`);
+  const tableName = `bench-${runId}-${spec.id}`;
+  const tableNames = [...cliTableNames, tableName];
   let server: Awaited<ReturnType<typeof startUntilReady>> | undefined;
   let http: ReturnType<typeof httpEngine> | undefined;
   try {
     const { rows, transactions } = await countRows(duckdb, prepared.file);
     const dedupe = transactions < rows;
     log(
-      `  load: ${rows.toLocaleString('en-US')} rows, reading, aggregating in DuckDB, ${runs} end-to-end load(s)`,
+      `  load: ${rows.toLocaleString('en-US')} rows, parse-only, aggregating in DuckDB, ${cliRuns} end-to-end CLI load(s)`,
     );
     const load: LoadResult = await benchmarkLoad({
       dataset: spec.id,
@@ -185,14 +204,30 @@ async function benchmarkDataset(
       dedupe,
       throughputRuns: settings.throughputRuns,
       endpoint,
-      tableNames,
+      cliTableNames,
       scratchDir: settings.scratchDir,
     });
     if (!load.crossCheck.identical)
       throw new Error(`${spec.id}: the loader's hourly counts differ from DuckDB's`);
     log(
-      `  load: read ${Math.round(load.ours.read.rowsPerSecond)} rows/s, DuckDB ${Math.round(load.duckdb.rowsPerSecond)} rows/s, ` +
-        `end to end ${load.ours.endToEnd.medianSecondsToSummary.toFixed(2)} s`,
+      `  load: parse-only ${Math.round(load.parseOnly.rowsPerSecond)} rows/s, DuckDB ${Math.round(load.duckdb.rowsPerSecond)} rows/s` +
+        (load.endToEnd === null ? '' : `, end to end ${load.endToEnd.medianSecondsToSummary.toFixed(2)} s`),
+    );
+    log('  load: one metered load into DynamoDB Local (the table the queries read)');
+    const writeCost = await benchmarkWriteCost({
+      dataset: spec.id,
+      file: prepared.file,
+      endpoint,
+      tableName,
+    });
+    if (writeCost.events !== load.crossCheck.events) {
+      throw new Error(
+        `${spec.id}: the metered load counted ${writeCost.events} events, DuckDB ${load.crossCheck.events}`,
+      );
+    }
+    log(
+      `  load: ${writeCost.seconds.toFixed(1)} s, ${writeCost.perMillionEvents.writeUnits.toLocaleString('en-US')} ` +
+        `write units and ${writeCost.perMillionEvents.readUnits.toLocaleString('en-US')} read units per million events`,
     );
 
     const memory = await loadMemoryTables(duckdb, prepared.file, dedupe);
@@ -276,7 +311,7 @@ async function benchmarkDataset(
         event: apiGatewayEvent(request as NonNullable<typeof request>, 'cold-start'),
       });
     }
-    return { dataset, load, ...queries, cost, coldStart, file: prepared.file };
+    return { dataset, load, writeCost, ...queries, cost, coldStart, file: prepared.file };
   } finally {
     http?.close();
     if (server !== undefined) await stop(server);
@@ -317,7 +352,14 @@ async function main(argv: string[]): Promise<number> {
   const docsFile = resolve(values.docs ?? join(ROOT, 'docs', 'benchmarks.md'));
   if (values.report !== undefined) {
     const resultsFile = resolve(values.report);
-    writeReport(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults, resultsFile, docsFile);
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
+    if (results.schemaVersion !== 2) {
+      throw new UsageError(
+        `--report reads results of schema version 2 (the streaming loader); ${values.report} has ` +
+          `version ${JSON.stringify(results.schemaVersion)}: re-run the benchmark`,
+      );
+    }
+    writeReport(results, resultsFile, docsFile);
     return 0;
   }
   const smoke = values.smoke === true;
@@ -347,12 +389,25 @@ async function main(argv: string[]): Promise<number> {
   let dynamo: RunningDynamoDbLocal | undefined;
   const datasets: DatasetResult[] = [];
   const load: LoadResult[] = [];
+  const writeCost: WriteCostResult[] = [];
   const latencies: LatencyResult[] = [];
   const crossChecks: CrossCheckResult[] = [];
   const cost: CostResult[] = [];
   let coldStart: ColdStartResult | null = null;
   let loaderProfile: LoaderProfile | null = null;
+  let loaderMemory: LoaderMemoryResult | null = null;
   try {
+    log("Measuring the loader's peak memory against file size (parse-only, fresh processes)");
+    loaderMemory = await benchmarkLoaderMemory({
+      specs: smoke
+        ? SMOKE_MEMORY_SIZES
+        : [...MEMORY_SIZES, ...settings.specs.filter((spec) => spec.id === '10m')],
+      runs: settings.throughputRuns,
+      // The smoke run's tiny files are not worth keeping.
+      dataDir: smoke ? settings.scratchDir : settings.dataDir,
+      scratchDir: settings.scratchDir,
+      log,
+    });
     let endpoint = values.endpoint;
     if (endpoint === undefined) {
       const port = parseCount('dynamodb-port', values['dynamodb-port'], 8400, 1);
@@ -365,6 +420,7 @@ async function main(argv: string[]): Promise<number> {
       const result = await benchmarkDataset(spec, index, settings, endpoint, runId, log);
       datasets.push(result.dataset);
       load.push(result.load);
+      writeCost.push(result.writeCost);
       latencies.push(...result.latencies);
       crossChecks.push(...result.crossChecks);
       cost.push(...result.cost);
@@ -372,7 +428,7 @@ async function main(argv: string[]): Promise<number> {
       if (result.dataset.rows <= PROFILE_MAX_ROWS) profiled = { id: spec.id, file: result.file };
     }
     if (!smoke && profiled !== undefined) {
-      log(`Profiling the loader's read of ${profiled.id}`);
+      log(`Profiling the loader's parse-only path on ${profiled.id}`);
       loaderProfile = await profileLoader(profiled.id, profiled.file, settings.scratchDir);
     }
   } finally {
@@ -383,7 +439,7 @@ async function main(argv: string[]): Promise<number> {
   const finished = new Date();
   machine.loadAverageEnd = loadavg()[0] ?? 0;
   const partial: Omit<BenchResults, 'targets'> = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationSeconds: Math.round((finished.getTime() - started.getTime()) / 1000),
@@ -403,6 +459,8 @@ async function main(argv: string[]): Promise<number> {
     },
     datasets,
     load,
+    loaderMemory,
+    writeCost: { prices: ON_DEMAND_PRICES, datasets: writeCost },
     latencies,
     crossChecks,
     cost,

@@ -57,11 +57,43 @@ describe('npm run bench -- --smoke', () => {
     ]);
     const [load] = results.load;
     expect(load?.crossCheck).toMatchObject({ identical: true, events: 3000 });
-    expect(load?.ours.read.rowsPerSecond).toBeGreaterThan(0);
-    expect(load?.ours.endToEnd.runs).toHaveLength(1);
-    expect(load?.ours.endToEnd.runs[0]).toMatchObject({ rows: 3000, accepted: 3000 });
-    expect(load?.ours.endToEnd.runs[0]?.startupSeconds).toBeGreaterThan(0);
+    expect(load?.parseOnly.rowsPerSecond).toBeGreaterThan(0);
+    expect(load?.parseOnly.peakRssMb).toBeGreaterThan(0);
+    expect(load?.endToEnd?.runs).toHaveLength(1);
+    expect(load?.endToEnd?.runs[0]).toMatchObject({ rows: 3000, accepted: 3000 });
+    expect(load?.endToEnd?.runs[0]?.startupSeconds).toBeGreaterThan(0);
     expect(load?.duckdb.peakRssMb).toBeGreaterThan(0);
+  });
+
+  it("measures the loader's peak memory on files ten times apart, each in a fresh process", () => {
+    const memory = results.loaderMemory;
+    expect(memory?.baselineRssMb).toBeGreaterThan(0);
+    expect(memory?.points.map((point) => point.rows)).toEqual([2_000, 20_000]);
+    for (const point of memory?.points ?? []) {
+      expect(point.bytes).toBeGreaterThan(0);
+      expect(point.peakRssMb).toBeGreaterThan(memory?.baselineRssMb ?? 0);
+    }
+    expect(results.targets.find((target) => target.id === 'loader-memory-growth')?.met).not.toBeNull();
+    expect(results.targets.find((target) => target.id === 'loader-memory-10m')?.met).toBeNull();
+    expect(report).toContain('## Loader memory against file size');
+  });
+
+  it('meters the load into DynamoDB and prices its writes and dedup reads per million events', () => {
+    const { prices, datasets } = results.writeCost;
+    expect(prices).toMatchObject({ writeUsdPerMillionUnits: 0.625, region: 'us-east-1' });
+    expect(datasets).toHaveLength(1);
+    const [cost] = datasets;
+    expect(cost).toMatchObject({ dataset: 'smoke', rows: 3000, events: 3000 });
+    expect(cost?.peakRssMb).toBeGreaterThan(0);
+    // Two units per KB of each transactional item, so at least two per item written.
+    expect(cost?.writeUnits.transactions).toBeGreaterThanOrEqual(2 * (cost?.itemsWritten ?? 1));
+    expect(cost?.perMillionEvents.writeUnits).toBeGreaterThan(0);
+    expect(cost?.perMillionEvents.writeUsd).toBeGreaterThan(0);
+    // One strongly consistent read of each customer-hour, at least one unit each.
+    expect(cost?.readUnits.queries).toBeGreaterThan(0);
+    expect(cost?.readUnits.dedupReads).toBeGreaterThanOrEqual(cost?.readUnits.queries ?? 1);
+    expect(cost?.dedupStorage.bytesPerEvent).toBeGreaterThan(12);
+    expect(report).toContain('## Write cost per million events');
   });
 
   it('cross-checks every engine on every query shape before timing', () => {
@@ -96,7 +128,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('evaluates every target and writes the report with its chart', () => {
-    expect(results.targets).toHaveLength(7);
+    expect(results.targets).toHaveLength(9);
     expect(results.targets.find((target) => target.id === 'query-growth')?.met).toBeNull();
     expect(report).toContain('## Targets');
     expect(report).toContain('![Query latency (p50) against stored events](benchmarks/query-latency.svg)');
