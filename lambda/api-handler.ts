@@ -4,6 +4,7 @@ import { createHandler } from './create-handler';
 import { createLambdaObservability } from './observability';
 import { readPageSignIn } from './page-sign-in';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './request-metrics';
+import { parseBasePath } from './routes';
 import { watchThrottledAttempts } from './store-throttles';
 
 // Powertools: JSON logs with cold start, request and trace ids; request metrics by route and status.
@@ -29,5 +30,7 @@ export const handler = observability.instrument(
     recordRequest: observability.recordRequest,
     // Set by the stack with `-c auth=jwt`: the usage page then signs people in and sends a token.
     pageSignIn: readPageSignIn(),
+    // A custom domain's API mapping key (e.g. counts), when the API is served under one.
+    basePath: parseBasePath(optionalEnv('BASE_PATH')),
   }),
 );

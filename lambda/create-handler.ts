@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type Logger, log } from './http';
+import { DeadlineExceededError } from '../core/errors';
+import { answerWithin, DEFAULT_DEADLINE_MS, invocationDeadlineMs } from './deadline';
+import { errorResponse, type Logger, log } from './http';
 import type { PageSignIn } from './page-sign-in';
 import { type RecordRequest, routeName } from './request-metrics';
+import { finishResponse } from './response-encoding';
 import { type ApiReader, createRouter } from './routes';
 import { createUsagePage, USAGE_PAGE } from './usage-page';
 
@@ -18,6 +21,16 @@ export interface HandlerOptions {
   recordRequest?: RecordRequest;
   /** How the usage page signs people in when the API wants a token from browsers (`-c auth=jwt`). */
   pageSignIn?: PageSignIn;
+  /**
+   * The base path of a custom domain's API mapping (`/counts`), checked by `parseBasePath`; the
+   * Lambda entry reads it from `BASE_PATH`. A named stage's segment is removed without it.
+   */
+  basePath?: string;
+  /**
+   * Answer 503 (with `retry-after` and the request id) when the store has not answered within this
+   * time; default 4 s, and always 1 s inside the function's remaining time.
+   */
+  deadlineMs?: number;
 }
 
 /** An API Gateway HTTP API (payload format 2.0) Lambda handler. */
@@ -36,19 +49,28 @@ export function createHandler({
   logger = log,
   recordRequest,
   pageSignIn,
+  basePath,
+  deadlineMs = DEFAULT_DEADLINE_MS,
 }: HandlerOptions): ApiHandler {
   const page = pageSignIn === undefined ? USAGE_PAGE : createUsagePage(pageSignIn);
-  const router = createRouter(store, logger, page);
+  const router = createRouter(store, logger, page, { basePath });
   return async (event, context) => {
     const started = performance.now();
-    const response = await router(event, context.awsRequestId);
+    const deadline = invocationDeadlineMs(deadlineMs, context);
+    const response = await answerWithin(router(event, context.awsRequestId), deadline, () =>
+      finishResponse(
+        errorResponse(new DeadlineExceededError(deadline), context.awsRequestId, logger),
+        event.headers?.['accept-encoding'],
+      ),
+    );
     const latencyMs = Math.round(performance.now() - started);
     const route = routeName(event.rawPath);
     const status = response.statusCode ?? 200;
     logger('info', 'request', {
       requestId: context.awsRequestId,
-      apiRequestId: event.requestContext.requestId,
-      method: event.requestContext.http.method,
+      // Optional: an event of another payload format (answered 500 by the router) lacks them.
+      apiRequestId: event.requestContext?.requestId,
+      method: event.requestContext?.http?.method,
       path: event.rawPath,
       route,
       status,
