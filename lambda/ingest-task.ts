@@ -195,7 +195,8 @@ export async function runIngestTask(
 
   const finish = async (fields: Partial<IngestReport> & Pick<IngestReport, 'status'>) => {
     const seconds = Number(((performance.now() - clock) / 1000).toFixed(3));
-    const report: IngestReport = { ...header, seconds, rejectsKey, ...fields };
+    const { status, ...rest } = fields;
+    const report: IngestReport = { status, ...header, seconds, rejectsKey, ...rest };
     if (fields.status !== 'skipped') {
       await s3.send(
         new PutObjectCommand({
