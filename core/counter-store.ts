@@ -147,9 +147,9 @@ export function createCounterStore({
       return count;
     },
 
-    /** The dedup head's version and digest fragments of one (customer, hour), read consistently. */
+    /** The version and digest fragments of one (customer, hour), read consistently. */
     async readHourState(customerId: string, hour: number): Promise<HourState> {
-      return readHourState(hour, await queryAll(hourStateQuery(tableName, customerId, hour)));
+      return readHourState(await queryAll(hourStateQuery(tableName, customerId, hour)));
     },
 
     /**

@@ -3,7 +3,6 @@
  *
  *   pk = C#<customer_id>          sk = H#<yyyy-mm-ddThh>               count, hour     hourly counter
  *   pk = C#<customer_id>          sk = I#<yyyy-mm-ddThh>#<write>#<part> offsets, events time index fragment
- *   pk = C#<customer_id>          sk = X#<yyyy-mm-ddThh>               v               dedup head (write version)
  *   pk = C#<customer_id>          sk = X#<yyyy-mm-ddThh>#<write>#<part> digests, events transaction_id digests
  *   pk = D#customers#<shard>      sk = <customer_id>                   total, firstEventAt, lastEventAt
  *   pk = M#table                  sk = FORMAT                          format          table format marker
@@ -48,11 +47,6 @@ export const counterKey = (customerId: string, hour: number): ItemKey => ({
   [SK]: `H#${hourKeyPart(hour)}`,
 });
 
-export const dedupHeadKey = (customerId: string, hour: number): ItemKey => ({
-  [PK]: customerPk(customerId),
-  [SK]: `X#${hourKeyPart(hour)}`,
-});
-
 const writeSuffix = (version: number, part: number) =>
   `#${String(version).padStart(6, '0')}#${String(part).padStart(4, '0')}`;
 
@@ -78,7 +72,7 @@ export const digestFragmentKey = (
 
 /**
  * The sort key range of one hour's items under `prefix` (`I` or `X`): `P#<hour>` up to `P#<hour>$`
- * ('$' sorts after '#'), so it holds the head `X#<hour>` and every `P#<hour>#…` fragment. DynamoDB
+ * ('$' sorts after '#'), so it holds every `P#<hour>#…` fragment of that hour and nothing else. DynamoDB
  * reads a BETWEEN like a begins_with, and DynamoDB Local scans the whole partition for begins_with.
  */
 export function hourRange(prefix: 'I' | 'X', hour: number): { first: string; last: string } {

@@ -41,7 +41,7 @@ export interface CustomerPage {
 
 /** What a load needs to know of one (customer, hour) before writing to it. */
 export interface HourState {
-  /** The version of the hour's dedup head; 0 when nothing was ever written to the hour. */
+  /** The number of writes the hour has had; 0 when nothing was ever written to it. */
   version: number;
   /** The digests of every event counted in the hour. */
   fragments: DigestFragment[];
@@ -135,23 +135,25 @@ export function indexQuery(tableName: string, customerId: string, hour: number):
   return { ...between(tableName, customerPk(customerId), first, last), ProjectionExpression: 'offsets' };
 }
 
-/** The dedup head and digest fragments of one hour, read consistently (a load decides on them). */
+/** The digest fragments of one hour, read consistently (a load decides on them). */
 export function hourStateQuery(tableName: string, customerId: string, hour: number): QueryCommandInput {
   const { first, last } = hourRange('X', hour);
   return {
     ...between(tableName, customerPk(customerId), first, last),
-    ProjectionExpression: '#sk, v, digests',
+    ProjectionExpression: '#sk, digests',
     ConsistentRead: true,
   };
 }
 
-/** The state of one hour from the items of its hour state query. */
-export function readHourState(hour: number, items: readonly Item[]): HourState {
-  const head = hourRange('X', hour).first;
+/**
+ * The state of one hour from the items of its hour state query: its digests, and its version, the
+ * number of the last write (`X#<hour>#<write>#<part>`; writes are numbered 1, 2, … without gaps).
+ */
+export function readHourState(items: readonly Item[]): HourState {
   const state: HourState = { version: 0, fragments: [] };
   for (const item of items) {
-    if (item[SK] === head) state.version = Number(item.v);
-    else state.fragments.push(new DigestFragment(item.digests as Uint8Array));
+    state.version = Math.max(state.version, Number(String(item[SK]).split('#')[2]));
+    state.fragments.push(new DigestFragment(item.digests as Uint8Array));
   }
   return state;
 }

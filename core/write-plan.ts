@@ -1,14 +1,6 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from './digests';
-import {
-  counterKey,
-  dedupHeadKey,
-  digestFragmentKey,
-  directoryKey,
-  indexFragmentKey,
-  MAX_WRITE_VERSION,
-  PK,
-} from './keys';
+import { counterKey, digestFragmentKey, directoryKey, indexFragmentKey, MAX_WRITE_VERSION, PK } from './keys';
 import { MAX_OFFSETS_PER_INDEX_ITEM, packOffsets } from './time-index';
 
 /*
@@ -22,18 +14,18 @@ export const MAX_ACTIONS_PER_TRANSACTION = 100;
 export const MAX_TRANSACTION_BYTES = 3_500_000;
 /**
  * Events one hour write carries at most: 16 bytes each (offset and digest entry) stay under the
- * transaction's size with its 2 + 2 + 5 items. A larger batch is written as several hour writes.
+ * transaction's size with its 1 + 2 + 5 items. A larger batch is written as several hour writes.
  */
 export const MAX_EVENTS_PER_HOUR_WRITE = 150_000;
 /** Room for keys, attribute names and numbers of one item, on top of its binary payload. */
 const ITEM_OVERHEAD_BYTES = 256;
 
-/** New events of one (customer, hour), guarded by the version of the hour's dedup head. */
+/** New events of one (customer, hour), guarded by the number of writes the hour had when it was read. */
 export interface HourWrite {
   customerId: string;
   /** Epoch milliseconds of the hour's start. */
   hour: number;
-  /** The head's version as read before this write: 0 when the hour has never been written. */
+  /** The hour's version as read before this write (its number of writes): 0 when never written. */
   version: number;
   /** Millisecond offsets within the hour of the new events, sorted. */
   offsets: Uint32Array;
@@ -57,7 +49,7 @@ const fragments = (count: number, perItem: number) => Math.ceil(count / perItem)
 
 function hourWriteActions(write: HourWrite): number {
   return (
-    2 + fragments(events(write), MAX_OFFSETS_PER_INDEX_ITEM) + fragments(events(write), MAX_DIGESTS_PER_ITEM)
+    1 + fragments(events(write), MAX_OFFSETS_PER_INDEX_ITEM) + fragments(events(write), MAX_DIGESTS_PER_ITEM)
   );
 }
 
@@ -66,9 +58,11 @@ function hourWriteBytes(write: HourWrite): number {
 }
 
 /**
- * The items of one hour write: the head moves from `version` to `version + 1` on condition that
- * nobody moved it first, the counter adds the new events, and the time index and digests of the
- * new events go into fragments named by the new version, so no fragment is ever overwritten.
+ * The items of one hour write: the counter adds the new events, and the time index and digests of
+ * the new events go into fragments named by the write's version, `version + 1`. The first digest
+ * fragment is put on condition that it does not exist: two writers that read the same version race
+ * for one key, and only one of them commits. So no fragment is ever overwritten and no event is
+ * added twice.
  */
 function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
   const { customerId, hour, version, offsets, digests } = write;
@@ -80,20 +74,6 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
     {
       Update: {
         TableName: tableName,
-        Key: dedupHeadKey(customerId, hour),
-        UpdateExpression: 'SET #v = :next',
-        ...(version === 0
-          ? {
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#v': 'v', '#pk': PK },
-            }
-          : { ConditionExpression: '#v = :version', ExpressionAttributeNames: { '#v': 'v' } }),
-        ExpressionAttributeValues: version === 0 ? { ':next': next } : { ':next': next, ':version': version },
-      },
-    },
-    {
-      Update: {
-        TableName: tableName,
         Key: counterKey(customerId, hour),
         UpdateExpression: 'ADD #count :events SET #hour = :hour',
         ExpressionAttributeNames: { '#count': 'count', '#hour': 'hour' },
@@ -101,6 +81,23 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
       },
     },
   ];
+  const perItemBytes = MAX_DIGESTS_PER_ITEM * DIGEST_ENTRY_BYTES;
+  for (let part = 0; part * perItemBytes < digests.byteLength; part++) {
+    const slice = digests.subarray(part * perItemBytes, (part + 1) * perItemBytes);
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...digestFragmentKey(customerId, hour, next, part),
+          events: slice.byteLength / DIGEST_ENTRY_BYTES,
+          digests: slice,
+        },
+        ...(part === 0
+          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+          : {}),
+      },
+    });
+  }
   for (let part = 0; part * MAX_OFFSETS_PER_INDEX_ITEM < offsets.length; part++) {
     const slice = offsets.subarray(
       part * MAX_OFFSETS_PER_INDEX_ITEM,
@@ -113,20 +110,6 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
           ...indexFragmentKey(customerId, hour, next, part),
           events: slice.length,
           offsets: packOffsets(slice),
-        },
-      },
-    });
-  }
-  const perItemBytes = MAX_DIGESTS_PER_ITEM * DIGEST_ENTRY_BYTES;
-  for (let part = 0; part * perItemBytes < digests.byteLength; part++) {
-    const slice = digests.subarray(part * perItemBytes, (part + 1) * perItemBytes);
-    items.push({
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...digestFragmentKey(customerId, hour, next, part),
-          events: slice.byteLength / DIGEST_ENTRY_BYTES,
-          digests: slice,
         },
       },
     });
@@ -221,8 +204,8 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
     }
     const hourKey = `${write.customerId}\u0000${write.hour}`;
     if (hours.has(hourKey)) {
-      // Both would update the hour's head and counter: one transaction may not touch an item twice,
-      // and two transactions from the same version would refuse each other.
+      // Both would update the hour's counter and put its next digest fragment: one transaction may not
+      // touch an item twice, and two transactions from the same version would refuse each other.
       throw new RangeError(
         `two writes to hour ${new Date(write.hour).toISOString()} of ${write.customerId} in one plan`,
       );

@@ -49,6 +49,9 @@ export interface WriteOptions {
   onProgress?: (hoursDone: number, hours: number) => void;
 }
 
+/** Hours read, planned and committed together: enough for full transactions, few enough to keep memory flat. */
+const WINDOW_HOURS = 512;
+
 /** How often one hour is re-read after losing a race before the load gives up. */
 const MAX_STALE_READS = 50;
 
@@ -70,7 +73,7 @@ async function runExclusive<T>(
   keysOf: (task: T) => readonly string[],
   run: (task: T) => Promise<void>,
 ): Promise<void> {
-  const waiting = [...tasks];
+  const waiting = tasks.map((task) => ({ task, keys: keysOf(task) }));
   const busy = new Set<string>();
   let active = 0;
   let failure: { error: unknown } | undefined;
@@ -84,13 +87,15 @@ async function runExclusive<T>(
         resolve();
         return;
       }
-      for (let i = 0; i < waiting.length && active < concurrency; ) {
-        const keys = keysOf(waiting[i] as T);
+      // Tasks come sorted by customer, so a blocked one is usually followed by others blocked alike:
+      // look a bounded way ahead for one that is free.
+      for (let i = 0; i < waiting.length && i < 64 && active < concurrency; ) {
+        const { task, keys } = waiting[i] as { task: T; keys: readonly string[] };
         if (keys.some((key) => busy.has(key))) {
           i++;
           continue;
         }
-        const [task] = waiting.splice(i, 1) as [T];
+        waiting.splice(i, 1);
         for (const key of keys) busy.add(key);
         active++;
         run(task)
@@ -235,61 +240,68 @@ export async function writeBufferedHours(
     );
   };
 
-  const pendings: PendingHour[] = [];
-  await forEachConcurrently(hours, concurrency, async (buffered) => {
-    const { customerId, hour, events, count: n, variants } = buffered;
-    const pending = {
-      customerId,
-      hour,
-      version: 0,
-      events: events.subarray(0, n * EVENT_WORDS),
-      staleReads: 0,
-    };
-    const state = await store.readHourState(customerId, hour);
-    await sift(pending, state);
-    for (const variant of variants) await judge(buffered, variant, state);
-    pending.events = sortByDigest(pending.events);
-    if (count(pending) > 0) pendings.push(pending);
-    else onProgress?.(++hoursDone, hours.length);
-  });
-
-  let work = pendings;
-  while (work.length > 0) {
-    const pendingOf = new Map<HourWrite, PendingHour>();
-    for (const pending of work) pendingOf.set(firstWrite(pending), pending);
-    const stale: PendingHour[] = [];
-    await runExclusive(
-      planTransactions(store.tableName, [...pendingOf.keys()]),
-      concurrency,
-      customersOf,
-      async (transaction: PlannedTransaction) => {
-        if ((await store.commit(transaction)) === 'stale') {
-          for (const write of transaction.writes) stale.push(pendingOf.get(write) as PendingHour);
-          return;
-        }
-        stats.transactions++;
-        stats.itemsWritten += transaction.items.length;
-        for (const write of transaction.writes) {
-          const pending = pendingOf.get(write) as PendingHour;
-          stats.accepted += write.offsets.length;
-          widen(write.customerId, write.hour + (write.offsets[0] as number));
-          widen(write.customerId, write.hour + (write.offsets[write.offsets.length - 1] as number));
-          pending.events = pending.events.subarray(write.offsets.length * EVENT_WORDS);
-          pending.version++;
-          if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
-        }
-      },
-    );
-    await forEachConcurrently(stale, concurrency, async (pending) => {
-      if (++pending.staleReads > MAX_STALE_READS) {
-        throw new WriteConflictError(
-          `hour ${hourKeyPart(pending.hour)} of ${pending.customerId} changed under ${MAX_STALE_READS} attempts in a row`,
-        );
-      }
-      await sift(pending, await store.readHourState(pending.customerId, pending.hour));
-      if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
+  /** Reads, sifts and commits one window of hours. */
+  const writeWindow = async (window: readonly BufferedHour[]) => {
+    const pendings: PendingHour[] = [];
+    await forEachConcurrently(window, concurrency, async (buffered) => {
+      const { customerId, hour, events, count: n, variants } = buffered;
+      const pending = {
+        customerId,
+        hour,
+        version: 0,
+        events: events.subarray(0, n * EVENT_WORDS),
+        staleReads: 0,
+      };
+      const state = await store.readHourState(customerId, hour);
+      await sift(pending, state);
+      for (const variant of variants) await judge(buffered, variant, state);
+      pending.events = sortByDigest(pending.events);
+      if (count(pending) > 0) pendings.push(pending);
+      else onProgress?.(++hoursDone, hours.length);
     });
-    work = work.filter((pending) => count(pending) > 0);
+    let work = pendings;
+    while (work.length > 0) {
+      const pendingOf = new Map<HourWrite, PendingHour>();
+      for (const pending of work) pendingOf.set(firstWrite(pending), pending);
+      const stale: PendingHour[] = [];
+      await runExclusive(
+        planTransactions(store.tableName, [...pendingOf.keys()]),
+        concurrency,
+        customersOf,
+        async (transaction: PlannedTransaction) => {
+          if ((await store.commit(transaction)) === 'stale') {
+            for (const write of transaction.writes) stale.push(pendingOf.get(write) as PendingHour);
+            return;
+          }
+          stats.transactions++;
+          stats.itemsWritten += transaction.items.length;
+          for (const write of transaction.writes) {
+            const pending = pendingOf.get(write) as PendingHour;
+            stats.accepted += write.offsets.length;
+            widen(write.customerId, write.hour + (write.offsets[0] as number));
+            widen(write.customerId, write.hour + (write.offsets[write.offsets.length - 1] as number));
+            pending.events = pending.events.subarray(write.offsets.length * EVENT_WORDS);
+            pending.version++;
+            if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
+          }
+        },
+      );
+      await forEachConcurrently(stale, concurrency, async (pending) => {
+        if (++pending.staleReads > MAX_STALE_READS) {
+          throw new WriteConflictError(
+            `hour ${hourKeyPart(pending.hour)} of ${pending.customerId} changed under ${MAX_STALE_READS} attempts in a row`,
+          );
+        }
+        await sift(pending, await store.readHourState(pending.customerId, pending.hour));
+        if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
+      });
+      work = work.filter((pending) => count(pending) > 0);
+    }
+  };
+  // A window at a time, so that the planned requests of a buffer spanning many hours never sit in
+  // memory all at once.
+  for (let from = 0; from < hours.length; from += WINDOW_HOURS) {
+    await writeWindow(hours.slice(from, from + WINDOW_HOURS));
   }
   // After the events are counted, so that the span never includes an event that lost a race: the
   // transaction that creates an entry sets its span from its own events, and this widens it.

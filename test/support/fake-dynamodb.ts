@@ -114,13 +114,14 @@ export class FakeDynamoDb {
     const keys = actions.map((action) => keyOf((action.Put?.Item ?? action.Update?.Key) as Item));
     if (new Set(keys).size !== keys.length) throw new Error('a transaction touches one item twice');
     const codes = actions.map((action) => {
-      const update = action.Update;
-      if (update === undefined) return 'None';
+      const write = action.Update ?? action.Put;
+      if (write === undefined) return 'None';
+      const key = (action.Update?.Key ?? action.Put?.Item) as Item;
       const holds = this.conditionHolds(
-        update.Key as Item,
-        update.ConditionExpression,
-        update.ExpressionAttributeNames,
-        update.ExpressionAttributeValues,
+        { pk: key.pk, sk: key.sk },
+        write.ConditionExpression,
+        write.ExpressionAttributeNames,
+        write.ExpressionAttributeValues,
       );
       return holds ? 'None' : 'ConditionalCheckFailed';
     });

@@ -36,7 +36,6 @@ import {
 import {
   counterKey,
   DIRECTORY_SHARDS,
-  dedupHeadKey,
   digestFragmentKey,
   directoryKey,
   directoryPk,
@@ -275,7 +274,7 @@ describe('createCounterStore readHourState', () => {
       Uint32Array.from(words, (w) => w[2]),
     );
 
-  it("reads the hour's head and digest fragments consistently", async () => {
+  it("reads the hour's digest fragments consistently", async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
 
     await storeWith().readHourState('alpha', FIRST_HOUR);
@@ -293,12 +292,11 @@ describe('createCounterStore readHourState', () => {
     }
   });
 
-  it('returns the head version and every fragment, over every page', async () => {
+  it('returns the number of the last write as the version, and every fragment, over every page', async () => {
     ddb
       .on(QueryCommand)
       .resolvesOnce({
         Items: [
-          { sk: dedupHeadKey('alpha', FIRST_HOUR).sk, v: 2 },
           { sk: digestFragmentKey('alpha', FIRST_HOUR, 1, 0).sk, digests: entries([1, 1, 11], [5, 0, 55]) },
         ],
         LastEvaluatedKey: digestFragmentKey('alpha', FIRST_HOUR, 1, 0),
@@ -329,7 +327,9 @@ describe('createCounterStore readHourState', () => {
     ddb
       .on(QueryCommand)
       .rejectsOnce(throttled())
-      .resolves({ Items: [{ sk: 'X#2021-03-01T00', v: 4 }] });
+      .resolves({
+        Items: [{ sk: digestFragmentKey('alpha', FIRST_HOUR, 4, 0).sk, digests: entries([1, 2, 3]) }],
+      });
 
     await expect(storeWith().readHourState('alpha', FIRST_HOUR)).resolves.toMatchObject({ version: 4 });
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
@@ -443,10 +443,10 @@ describe('createCounterStore commit', () => {
   );
 
   it.each([
-    ['a failed head condition', ['ConditionalCheckFailed', 'None', 'None']],
-    ['a failed head condition next to a conflict', ['ConditionalCheckFailed', 'TransactionConflict']],
+    ['a failed fragment condition', ['ConditionalCheckFailed', 'None', 'None']],
+    ['a failed fragment condition next to a conflict', ['ConditionalCheckFailed', 'TransactionConflict']],
     [
-      'failed conditions on both heads',
+      'failed conditions on two hours',
       ['ConditionalCheckFailed', 'None', 'None', 'None', 'ConditionalCheckFailed'],
     ],
   ])("returns 'stale' without retrying for %s", async (_case, codes) => {

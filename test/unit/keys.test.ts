@@ -2,7 +2,6 @@ import {
   counterKey,
   customerPk,
   DIRECTORY_SHARDS,
-  dedupHeadKey,
   digestFragmentKey,
   directoryKey,
   directoryPk,
@@ -26,7 +25,6 @@ const between = (sk: string, first: string, last: string) => first <= sk && sk <
 function customerSortKeys(hours: number[]): string[] {
   return hours.flatMap((hour) => [
     counterKey('alpha', hour).sk,
-    dedupHeadKey('alpha', hour).sk,
     ...[1, 2, 10, MAX_WRITE_VERSION].flatMap((version) =>
       [0, 1, 12].flatMap((part) => [
         indexFragmentKey('alpha', hour, version, part).sk,
@@ -49,7 +47,6 @@ describe('hourKeyPart', () => {
 describe('item keys of a customer', () => {
   it('keys each kind of item as the layout documents', () => {
     expect(counterKey('alpha', H)).toEqual({ pk: 'C#alpha', sk: 'H#2021-03-01T04' });
-    expect(dedupHeadKey('alpha', H)).toEqual({ pk: 'C#alpha', sk: 'X#2021-03-01T04' });
     expect(indexFragmentKey('alpha', H, 7, 2)).toEqual({ pk: 'C#alpha', sk: 'I#2021-03-01T04#000007#0002' });
     expect(digestFragmentKey('alpha', H, 7, 2)).toEqual({
       pk: 'C#alpha',
@@ -98,16 +95,14 @@ describe('item keys of a customer', () => {
 
       const expected = customerSortKeys([H]).filter((sk) => sk.startsWith(`${prefix}#2021-03-01T04`));
       expect(selected.sort()).toEqual(expected.sort());
-      // The X range holds the head and its 12 fragments; the I range the 12 fragments.
-      expect(selected).toHaveLength(prefix === 'X' ? 13 : 12);
-      if (prefix === 'X') expect(selected).toContain(dedupHeadKey('alpha', H).sk);
+      // Four versions of three parts each.
+      expect(selected).toHaveLength(12);
     },
   );
 
-  it('keeps the hour after out of an X hourRange, its head included', () => {
+  it('keeps the hours before and after out of an X hourRange', () => {
     const { first, last } = hourRange('X', H);
 
-    expect(between(dedupHeadKey('alpha', H + HOUR).sk, first, last)).toBe(false);
     expect(between(digestFragmentKey('alpha', H + HOUR, 1, 0).sk, first, last)).toBe(false);
     expect(between(digestFragmentKey('alpha', H - HOUR, MAX_WRITE_VERSION, 9_999).sk, first, last)).toBe(
       false,
@@ -139,7 +134,6 @@ describe('customer and internal partitions', () => {
     const pks = [
       customerPk(customerId),
       counterKey(customerId, H).pk,
-      dedupHeadKey(customerId, H).pk,
       indexFragmentKey(customerId, H, 1, 0).pk,
       digestFragmentKey(customerId, H, 1, 0).pk,
     ];

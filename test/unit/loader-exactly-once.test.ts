@@ -272,6 +272,7 @@ describe('loadEvents exactly once', () => {
 
     expect(fake.counters()).toEqual(new Map([['hot|2021-03-01T04', events]]));
     expect([stats.accepted, stats.transactions]).toEqual([events, 2]);
-    expect(fake.items.get('C#hot\u0000X#2021-03-01T04')?.v).toBe(2);
+    expect(fake.items.has('C#hot\u0000X#2021-03-01T04#000002#0000')).toBe(true);
+    expect(fake.items.has('C#hot\u0000X#2021-03-01T04#000003#0000')).toBe(false);
   });
 });

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from '../../core/digests';
 import {
   counterKey,
-  dedupHeadKey,
   digestFragmentKey,
   directoryKey,
   indexFragmentKey,
@@ -273,35 +272,28 @@ describe('planTransactions', () => {
     }
   });
 
-  it('moves the head from version to version + 1 on condition that nobody moved it first', () => {
+  it('puts the first digest fragment of version + 1 on condition that no writer put it first', () => {
     for (const write of writes) {
       const { items } = transactionOf.get(write) as PlannedTransaction;
-      const key = dedupHeadKey(write.customerId, write.hour);
-      const heads = updates(items).filter((update) => sameKey(update.Key as Item, key));
+      const key = digestFragmentKey(write.customerId, write.hour, write.version + 1, 0);
+      const firsts = puts(items).filter((put) => sameKey(put.Item as Item, key));
 
-      expect(heads).toHaveLength(1);
-      const [head] = heads;
-      expect(head?.UpdateExpression).toBe('SET #v = :next');
-      expect(head?.ExpressionAttributeNames?.['#v']).toBe('v');
-      if (write.version === 0) {
-        expect(head?.ConditionExpression).toMatch(/^attribute_not_exists\(#\w+\)$/);
-        expect(head?.ExpressionAttributeValues).toEqual({ ':next': 1 });
-      } else {
-        expect(head?.ConditionExpression).toBe('#v = :version');
-        expect(head?.ExpressionAttributeValues).toEqual({
-          ':next': write.version + 1,
-          ':version': write.version,
-        });
-      }
+      expect(firsts).toHaveLength(1);
+      expect(firsts[0]?.ConditionExpression).toBe('attribute_not_exists(#pk)');
+      expect(firsts[0]?.ExpressionAttributeNames).toEqual({ '#pk': 'pk' });
     }
   });
 
-  it('conditions only the heads: counters, fragments and directory are written unconditionally', () => {
-    for (const { items } of plan) {
+  it('conditions only the first digest fragment of each write: everything else is written unconditionally', () => {
+    for (const { items, writes: planned } of plan) {
       const conditioned = items.filter(
         (action) => (action.Put?.ConditionExpression ?? action.Update?.ConditionExpression) !== undefined,
       );
-      expect(conditioned.every((action) => String(action.Update?.Key?.sk).startsWith('X#'))).toBe(true);
+      expect(conditioned.map((action) => String(action.Put?.Item?.sk)).sort()).toEqual(
+        planned
+          .map((write) => digestFragmentKey(write.customerId, write.hour, write.version + 1, 0).sk)
+          .sort(),
+      );
     }
   });
 
@@ -380,13 +372,13 @@ describe('planTransactions', () => {
     expect(describePlan(planTransactions(TABLE_NAME, interleaved))).toEqual(describePlan(plan));
   });
 
-  it('plans one transaction of 2 + 2 + 5 items and a directory update for a maximal write', () => {
+  it('plans one transaction of 1 + 2 + 5 items and a directory update for a maximal write', () => {
     const write = hourWrite('solo', 0, MAX_EVENTS_PER_HOUR_WRITE);
 
     const [only, ...rest] = planTransactions(TABLE_NAME, [write]);
 
     expect(rest.length).toBe(0);
-    expect(only?.items).toHaveLength(2 + 2 + 5 + 1);
+    expect(only?.items).toHaveLength(1 + 2 + 5 + 1);
     expect(binaryBytes(only?.items ?? [])).toBe(MAX_EVENTS_PER_HOUR_WRITE * (4 + DIGEST_ENTRY_BYTES));
   });
 
@@ -402,7 +394,7 @@ describe('planTransactions', () => {
     expect(only?.items.map(itemKeyOf).some((key) => key.includes('2021-03-01T07'))).toBe(false);
   });
 
-  it('throws a RangeError for two writes to one hour, which would update its head twice', () => {
+  it('throws a RangeError for two writes to one hour, which would update its counter twice', () => {
     expect(() =>
       planTransactions(TABLE_NAME, [hourWrite('alpha', 3, 2), hourWrite('alpha', 3, 5, 1)]),
     ).toThrow('two writes to hour 2021-03-01T03:00:00.000Z of alpha in one plan');
