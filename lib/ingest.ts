@@ -184,16 +184,20 @@ export class Ingest extends Construct {
 
     this.acknowledgeNagFindings(role);
 
+    // Like the API's alarms: the topic hears when an alarm fires and when it is OK again.
     const period = Duration.minutes(5);
+    const action = new SnsAction(alarmTopic);
     const addAlarm = (alarmId: string, metric: IMetric, threshold: number, description: string) => {
-      new Alarm(this, alarmId, {
+      const alarm = new Alarm(this, alarmId, {
         metric,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
-      }).addAlarmAction(new SnsAction(alarmTopic));
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
     };
     addAlarm(
       'DeadLetterAlarm',

@@ -263,9 +263,10 @@ describe('Ingest', () => {
       TreatMissingData: 'notBreaching',
       Dimensions: [dimension],
       AlarmActions: [{ Ref: ids.topic }],
+      OKActions: [{ Ref: ids.topic }],
     });
 
-    it('watch the dead-letter queue, the age of the oldest message and the function’s errors', () => {
+    it('watch the dead-letter queue, the age of the oldest message and the function’s errors, firing and OK', () => {
       const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
         id.startsWith('Ingest'),
       );
