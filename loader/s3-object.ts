@@ -23,12 +23,14 @@ export class ObjectChangedError extends Error {
   }
 }
 
-/** A reading stopped more often than `maxResumes` allows. */
+/** A read broke off too often in a row without receiving a byte. */
 export class ObjectReadError extends Error {
-  constructor(object: S3ObjectRef, offset: number, cause: unknown) {
-    super(`cannot read s3://${object.bucket}/${object.key} at byte ${offset}: ${errorMessage(cause)}`, {
-      cause,
-    });
+  constructor(object: S3ObjectRef, offset: number, attempts: number, cause: unknown) {
+    super(
+      `reading s3://${object.bucket}/${object.key} broke off at byte ${offset}, ${attempts} times in a row ` +
+        `(${errorMessage(cause)})`,
+      { cause },
+    );
     this.name = 'ObjectReadError';
   }
 }
@@ -36,15 +38,16 @@ export class ObjectReadError extends Error {
 const status = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
-/** How often a read that broke off is resumed where it stopped before it fails. */
+/** How often in a row a read that broke off is resumed, with no byte received in between, before it fails. */
 const MAX_RESUMES = 5;
 
 /**
  * The bytes of an object from `from` on (up to `to`, inclusive, when given), as a stream of
  * chunks. A response that breaks off mid-way (a reset connection, a socket that S3 closed while
  * the loader was busy writing) is resumed with a ranged GET from the first byte not yet
- * delivered, so a long load never starts its object again. With an `eTag`, every GET is
- * conditional on it: a replaced object fails with `ObjectChangedError` instead of mixing versions.
+ * delivered, so a long load never starts its object again; it fails after `MAX_RESUMES` resumes
+ * in a row that brought no byte. With an `eTag`, every GET is conditional on it: a replaced object
+ * fails with `ObjectChangedError` instead of mixing versions.
  * Stopping the iteration early closes the response.
  */
 export async function* readObjectBytes(
@@ -54,6 +57,8 @@ export async function* readObjectBytes(
 ): AsyncGenerator<Buffer> {
   const last = Math.min(to ?? object.size - 1, object.size - 1);
   let offset = from;
+  // Resumes since a byte last arrived: a long load pauses its read at every write, and S3 may
+  // close a paused connection each time, so only reads that make no progress count against it.
   let resumes = 0;
   while (offset <= last) {
     let body: Readable;
@@ -76,11 +81,12 @@ export async function* readObjectBytes(
       for await (const chunk of body) {
         const bytes = chunk as Buffer;
         offset += bytes.length;
+        if (bytes.length > 0) resumes = 0;
         yield bytes;
       }
       if (offset <= last) throw new Error(`the response ended ${last + 1 - offset} bytes early`);
     } catch (error) {
-      if (++resumes > MAX_RESUMES) throw new ObjectReadError(object, offset, error);
+      if (++resumes > MAX_RESUMES) throw new ObjectReadError(object, offset, resumes, error);
     } finally {
       body.destroy();
     }

@@ -114,6 +114,28 @@ describe('createIngestHandler', () => {
     expect(reportsPut()[0]).toMatchObject({ rows: 2, accepted: 2, rejected: 0 });
   });
 
+  it('resumes as often as a read breaks off while it makes progress, and gives up when it does not', async () => {
+    s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
+      const from = Number(/bytes=(\d+)-/.exec(input.Range ?? '')?.[1] ?? 0);
+      return { Body: body(CSV.subarray(from), 10) };
+    });
+    const response = await run(options(), s3Notification('b', 'incoming/a.csv', CSV.length, 'tag'));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(Math.ceil(CSV.length / 10));
+    expect(reportsPut()[0]).toMatchObject({ rows: 2, accepted: 2 });
+
+    s3.reset();
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: body(Buffer.alloc(0), 0) }));
+    const stuck = await run(options(), s3Notification('b', 'incoming/a.csv', CSV.length, 'tag'));
+    expect(stuck).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(6);
+    expect(reportsPut()[0]?.error).toBe(
+      'cannot read s3://b/incoming/a.csv: reading s3://b/incoming/a.csv broke off at byte 0, 6 times in a row ' +
+        '(read ECONNRESET); nothing was written',
+    );
+  });
+
   it('skips an object replaced since its notification: the new one has its own', async () => {
     s3.on(GetObjectCommand).rejects(
       Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
