@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadChildResult } from './load-child';
-import { childEnv, ROOT, runJson, TSX } from './processes';
+import { childEnv, LOADER_NODE_ARGS, ROOT, runJson, TSX } from './processes';
 import { median } from './stats';
 
 /** One run of the loader CLI into DynamoDB Local, timed from process start. */
@@ -83,7 +83,7 @@ export async function runLoaderCli(
   const started = performance.now();
   const child = spawn(TSX, args, {
     cwd: ROOT,
-    env: childEnv({ BENCH_RSS_FILE: rssFile }),
+    env: childEnv({ BENCH_RSS_FILE: rssFile, NODE_OPTIONS: LOADER_NODE_ARGS.join(' ') }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let summary: SummaryJson | undefined;
@@ -118,7 +118,8 @@ export async function runLoaderCli(
 /** Runs one load-child measurement `runs` times, each in a fresh process; keeps the fastest. */
 async function bestOf(runs: number, rows: number, args: string[]) {
   const results: LoadChildResult[] = [];
-  for (let i = 0; i < runs; i++) results.push(await runJson<LoadChildResult>('bench/load-child.ts', args));
+  for (let i = 0; i < runs; i++)
+    results.push(await runJson<LoadChildResult>('bench/load-child.ts', args, LOADER_NODE_ARGS));
   const best = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const throughput: ThroughputResult = {
     runs,

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { DEFAULT_BUFFER_EVENTS } from '../loader/load-events';
 import { type DatasetSpec, prepareDataset } from './datasets';
 import type { LoadChildResult } from './load-child';
-import { runJson } from './processes';
+import { LOADER_NODE_ARGS, runJson } from './processes';
 
 /** The loader's peak RSS on one file. */
 export interface LoaderMemoryPoint {
@@ -40,13 +40,19 @@ export async function benchmarkLoaderMemory(options: {
   log: (line: string) => void;
 }): Promise<LoaderMemoryResult> {
   const { specs, runs, dataDir, scratchDir, log } = options;
-  const baseline = await runJson<LoadChildResult>('bench/load-child.ts', ['baseline']);
+  const baseline = await runJson<LoadChildResult>('bench/load-child.ts', ['baseline'], LOADER_NODE_ARGS);
   const points: LoaderMemoryPoint[] = [];
   for (const spec of specs) {
     const prepared = await prepareDataset(spec, dataDir, scratchDir, log);
     const results: LoadChildResult[] = [];
     for (let i = 0; i < runs; i++) {
-      results.push(await runJson<LoadChildResult>('bench/load-child.ts', ['parse-only', prepared.file]));
+      results.push(
+        await runJson<LoadChildResult>(
+          'bench/load-child.ts',
+          ['parse-only', prepared.file],
+          LOADER_NODE_ARGS,
+        ),
+      );
     }
     const point: LoaderMemoryPoint = {
       id: spec.id,

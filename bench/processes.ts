@@ -57,6 +57,12 @@ export async function run(
   return { stdout, stderr, seconds };
 }
 
+/**
+ * The V8 heap the loader runs in, as `npm run load` starts it (package.json): its live memory is
+ * bounded by design, and the cap keeps V8 from growing the heap with garbage instead of collecting.
+ */
+export const LOADER_NODE_ARGS = ['--max-old-space-size=256'];
+
 /** Runs a TypeScript child that prints one JSON line last, and returns that line parsed. */
 export async function runJson<T>(script: string, args: readonly string[], nodeArgs: readonly string[] = []) {
   const { stdout } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);

@@ -1,5 +1,5 @@
 import { STORED_ITEM_OVERHEAD_BYTES } from './capacity-meter';
-import { runJson } from './processes';
+import { LOADER_NODE_ARGS, runJson } from './processes';
 import type { MeteredLoad } from './write-cost-child';
 
 /**
@@ -116,10 +116,10 @@ export async function benchmarkWriteCost(options: {
   endpoint: string;
   tableName: string;
 }): Promise<WriteCostResult> {
-  const load = await runJson<MeteredLoad>('bench/write-cost-child.ts', [
-    options.file,
-    options.endpoint,
-    options.tableName,
-  ]);
+  const load = await runJson<MeteredLoad>(
+    'bench/write-cost-child.ts',
+    [options.file, options.endpoint, options.tableName],
+    LOADER_NODE_ARGS,
+  );
   return summarizeWriteCost(options.dataset, load);
 }

@@ -14,7 +14,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { TableFormatError, TableNotFoundError } from './errors';
+import type { DigestFragment } from './digests';
+import { TableNotFoundError } from './errors';
 import { directoryKey, FORMAT_KEY, TABLE_FORMAT } from './keys';
 import { DEFAULT_RETRY_POLICY, isRetryableError, type RetryPolicy, withRetries } from './retry';
 import {
@@ -25,17 +26,17 @@ import {
   translateStoreError,
 } from './store-errors';
 import {
+  type CommitOutcome,
+  type ConsumedReadCapacity,
+  type CounterRead,
   type CustomerPage,
   type CustomerSummary,
   counterQuery,
-  createTableInput,
   DIRECTORY_SHARD_NUMBERS,
   directoryShardQuery,
-  formatMarkerPut,
   type HourState,
   hourStateQuery,
   indexQuery,
-  legacyDirectoryQuery,
   mergeCustomerPages,
   readHourCounts,
   readHourState,
@@ -43,18 +44,18 @@ import {
   toCustomerSummary,
   widenSpanUpdates,
 } from './store-requests';
+import { createTableInput, formatMarkerPut, legacyDirectoryQuery, tableFormatError } from './table-format';
 import { countOffsetsInRange } from './time-index';
 import type { PlannedTransaction } from './write-plan';
 
-export type { CustomerPage, CustomerSummary, HourState } from './store-requests';
-
-/** Which read of a range query a Query serves: the range's counters, or one hour's time index. */
-export type CounterRead =
-  | { read: 'counters'; customerId: string; firstHour: number; lastHour: number }
-  | { read: 'index'; customerId: string; hour: number };
-
-/** What one page of a read returned and cost, as DynamoDB reports it (`ReturnConsumedCapacity`). */
-export type ConsumedReadCapacity = CounterRead & { items: number; capacityUnits: number };
+export type {
+  CommitOutcome,
+  ConsumedReadCapacity,
+  CounterRead,
+  CustomerPage,
+  CustomerSummary,
+  HourState,
+} from './store-requests';
 
 export interface CounterStoreOptions {
   client: DynamoDBClient;
@@ -66,9 +67,6 @@ export interface CounterStoreOptions {
   /** Called after every committed transaction with the write capacity units it consumed. */
   onWriteCapacity?: (capacityUnits: number) => void;
 }
-
-/** The outcome of a transaction: applied, or refused because another writer changed an hour first. */
-export type CommitOutcome = 'committed' | 'stale';
 
 /**
  * The only module that talks to DynamoDB: it sends the requests that core/store-requests.ts and
@@ -94,25 +92,41 @@ export function createCounterStore({
     }
   }
 
-  /** Every item of a Query, following LastEvaluatedKey past each page's 1 MB. */
-  async function queryAll(input: QueryCommandInput, read?: CounterRead): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    const capacity = read !== undefined && onConsumedCapacity !== undefined ? 'TOTAL' : undefined;
+  /** The table's status, or undefined when it does not exist. */
+  async function tableStatus(): Promise<string | undefined> {
+    try {
+      const { Table } = await send(() => client.send(new DescribeTableCommand({ TableName: tableName })));
+      return Table?.TableStatus ?? 'UNKNOWN';
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Calls `onPage` with the items of each page of a Query, following LastEvaluatedKey past each page's 1 MB. */
+  async function queryPages(
+    input: QueryCommandInput,
+    onPage: (items: Record<string, unknown>[]) => void,
+    read?: CounterRead,
+  ): Promise<void> {
+    const capacity = read !== undefined && onConsumedCapacity !== undefined ? ('TOTAL' as const) : undefined;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const query = new QueryCommand({
-        ...input,
-        ExclusiveStartKey: startKey,
-        ReturnConsumedCapacity: capacity,
-      });
-      const page = await send(() => documentClient.send(query), read === undefined);
+      const query = { ...input, ExclusiveStartKey: startKey, ReturnConsumedCapacity: capacity };
+      const page = await send(() => documentClient.send(new QueryCommand(query)), read === undefined);
       if (read !== undefined) {
         const capacityUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
         onConsumedCapacity?.({ ...read, items: page.Count ?? 0, capacityUnits });
       }
-      items.push(...(page.Items ?? []));
+      onPage(page.Items ?? []);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  /** Every item of a Query. */
+  async function queryAll(input: QueryCommandInput, read?: CounterRead): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    await queryPages(input, (page) => items.push(...page), read);
     return items;
   }
 
@@ -136,20 +150,32 @@ export function createCounterStore({
       fromOffset: number,
       toOffset: number,
     ): Promise<number> {
-      const items = await queryAll(indexQuery(tableName, customerId, hour), {
-        read: 'index',
-        customerId,
-        hour,
-      });
+      const read: CounterRead = { read: 'index', customerId, hour };
+      const items = await queryAll(indexQuery(tableName, customerId, hour), read);
       let count = 0;
       for (const offsets of readIndexFragments(customerId, hour, items))
         count += countOffsetsInRange(offsets, fromOffset, toOffset);
       return count;
     },
 
-    /** The version and digest fragments of one (customer, hour), read consistently. */
-    async readHourState(customerId: string, hour: number): Promise<HourState> {
-      return readHourState(await queryAll(hourStateQuery(tableName, customerId, hour)));
+    /**
+     * The version and digest fragments of one (customer, hour), read consistently. With `onFragment`,
+     * each fragment is handed over as its page arrives and not kept, so a hot hour's digests never
+     * sit in memory all at once; the state then holds the version only.
+     */
+    async readHourState(
+      customerId: string,
+      hour: number,
+      onFragment?: (fragment: DigestFragment) => void,
+    ): Promise<HourState> {
+      const state: HourState = { version: 0, fragments: [] };
+      await queryPages(hourStateQuery(tableName, customerId, hour), (items) => {
+        const page = readHourState(items);
+        state.version = Math.max(state.version, page.version);
+        if (onFragment === undefined) state.fragments.push(...page.fragments);
+        else for (const fragment of page.fragments) onFragment(fragment);
+      });
+      return state;
     },
 
     /**
@@ -169,9 +195,8 @@ export function createCounterStore({
           retryPolicy,
           (error) => isRetryableError(error) || isRetryableCancellation(error),
         );
-        onWriteCapacity?.(
-          (result.ConsumedCapacity ?? []).reduce((sum, used) => sum + (used.CapacityUnits ?? 0), 0),
-        );
+        const units = (result.ConsumedCapacity ?? []).map((used) => used.CapacityUnits ?? 0);
+        onWriteCapacity?.(units.reduce((sum, used) => sum + used, 0));
         return 'committed';
       } catch (error) {
         if (classifyCancellation(cancellationCodes(error)) === 'stale') return 'stale';
@@ -232,50 +257,25 @@ export function createCounterStore({
       const get = new GetCommand({ TableName: tableName, Key: FORMAT_KEY, ConsistentRead: true });
       const format = (await send(() => documentClient.send(get), true)).Item?.format;
       if (format === TABLE_FORMAT) return;
-      if (format !== undefined) {
-        throw new TableFormatError(
-          tableName,
-          `table ${tableName} has layout ${String(format)}; this version reads and writes layout ${TABLE_FORMAT}`,
-        );
-      }
-      const legacy = await send(
-        () => documentClient.send(new QueryCommand(legacyDirectoryQuery(tableName))),
-        true,
-      );
-      if ((legacy.Items ?? []).length > 0) {
-        throw new TableFormatError(
-          tableName,
-          `table ${tableName} was written by an earlier version (one load id per file, no per-event ` +
-            'deduplication data), so events loaded into it now could be counted twice; load your files ' +
-            'into a new table (--table NAME) and point the API at that table',
-        );
-      }
+      const legacy =
+        format === undefined &&
+        (
+          (await send(() => documentClient.send(new QueryCommand(legacyDirectoryQuery(tableName))), true))
+            .Items ?? []
+        ).length > 0;
+      if (format !== undefined || legacy) throw tableFormatError(tableName, format);
       await send(() => documentClient.send(new PutCommand(formatMarkerPut(tableName))), true);
     },
 
     /** Deletes the table and everything in it (local runs replace a table of an older layout). */
     async deleteTable(): Promise<void> {
       await send(() => client.send(new DeleteTableCommand({ TableName: tableName })));
-      for (;;) {
-        try {
-          await send(() => client.send(new DescribeTableCommand({ TableName: tableName })));
-        } catch (error) {
-          if (error instanceof TableNotFoundError) return;
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      while ((await tableStatus()) !== undefined) await pause();
     },
 
     /** Creates the table unless it exists, and waits until it is active. */
     async ensureTable(): Promise<'created' | 'exists'> {
-      const describe = () => send(() => client.send(new DescribeTableCommand({ TableName: tableName })));
-      try {
-        await describe();
-        return 'exists';
-      } catch (error) {
-        if (!(error instanceof TableNotFoundError)) throw error;
-      }
+      if ((await tableStatus()) !== undefined) return 'exists';
       try {
         await client.send(new CreateTableCommand(createTableInput(tableName)));
       } catch (error) {
@@ -284,13 +284,12 @@ export function createCounterStore({
           throw translateStoreError(error, tableName);
         }
       }
-      for (;;) {
-        const { Table } = await describe();
-        if (Table?.TableStatus === 'ACTIVE') return 'created';
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      while ((await tableStatus()) !== 'ACTIVE') await pause();
+      return 'created';
     },
   };
 }
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 export type CounterStore = ReturnType<typeof createCounterStore>;

@@ -170,19 +170,5 @@ export class DigestFragment {
   }
 }
 
-/** What a digest set says about one event. */
+/** What the loader found for an event: not seen, seen with the same content, or with other content. */
 export type Seen = 'new' | 'same' | 'conflict';
-
-/** Looks an event up in the stored fragments of its hour. */
-export function lookUpDigest(
-  fragments: readonly DigestFragment[],
-  hi: number,
-  lo: number,
-  fingerprint: number,
-): Seen {
-  for (const fragment of fragments) {
-    const stored = fragment.find(hi, lo);
-    if (stored !== undefined) return stored === fingerprint ? 'same' : 'conflict';
-  }
-  return 'new';
-}

@@ -1,5 +1,4 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { PutCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DigestFragment } from './digests';
 import { CorruptItemError } from './errors';
 import {
@@ -8,13 +7,10 @@ import {
   DIRECTORY_SHARDS,
   directoryKey,
   directoryPk,
-  FORMAT_KEY,
   hourOfCounterSk,
   hourRange,
-  LEGACY_DIRECTORY_PK,
   PK,
   SK,
-  TABLE_FORMAT,
 } from './keys';
 
 /*
@@ -38,6 +34,17 @@ export interface CustomerPage {
   /** The last customer id of this page when more follow; pass it as `after` for the next page. */
   lastCustomerId?: string;
 }
+
+/** Which read of a range query a Query serves: the range's counters, or one hour's time index. */
+export type CounterRead =
+  | { read: 'counters'; customerId: string; firstHour: number; lastHour: number }
+  | { read: 'index'; customerId: string; hour: number };
+
+/** What one page of a read returned and cost, as DynamoDB reports it (`ReturnConsumedCapacity`). */
+export type ConsumedReadCapacity = CounterRead & { items: number; capacityUnits: number };
+
+/** The outcome of a transaction: applied, or refused because another writer changed an hour first. */
+export type CommitOutcome = 'committed' | 'stale';
 
 /** What a load needs to know of one (customer, hour) before writing to it. */
 export interface HourState {
@@ -243,36 +250,4 @@ export function mergeCustomerPages(pages: readonly Item[][], limit: number): Cus
     .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   const customers = merged.slice(0, limit);
   return merged.length > limit ? { customers, lastCustomerId: customers.at(-1)?.customerId } : { customers };
-}
-
-/** The table format marker of this version. */
-export function formatMarkerPut(tableName: string): PutCommandInput {
-  return { TableName: tableName, Item: { ...FORMAT_KEY, format: TABLE_FORMAT } };
-}
-
-/** One item of the first layout's directory partition, if the table has any. */
-export function legacyDirectoryQuery(tableName: string): QueryCommandInput {
-  return {
-    TableName: tableName,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': PK },
-    ExpressionAttributeValues: { ':pk': LEGACY_DIRECTORY_PK },
-    Limit: 1,
-  };
-}
-
-/** The table: on-demand capacity, string keys `pk` and `sk`. */
-export function createTableInput(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: PK, AttributeType: 'S' },
-      { AttributeName: SK, AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: PK, KeyType: 'HASH' },
-      { AttributeName: SK, KeyType: 'RANGE' },
-    ],
-  };
 }

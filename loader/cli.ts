@@ -37,6 +37,9 @@ const EXIT = {
 /** A hung connection must not hang the load: such a request is abandoned and retried. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** The buffer fits the 256 MB heap `npm run load` gives the loader (package.json). */
+const MAX_BUFFER_EVENTS = 1_000_000;
+
 const HELP = `Usage: npm run load -- <file|-> [options]
 
 Loads a CSV of events (customer_id,event_type,transaction_id,timestamp; plain or gzip, detected by
@@ -53,7 +56,7 @@ ${targetOptionsHelp(26)}
                           counted before that stay counted
   --concurrency N         requests in flight at once (default: ${DEFAULT_CONCURRENCY})
   --buffer-events N       events held in memory between writes, about 40 bytes each
-                          (default: ${DEFAULT_BUFFER_EVENTS})
+                          (default: ${DEFAULT_BUFFER_EVENTS}, at most ${MAX_BUFFER_EVENTS})
   --max-retry-seconds S   how long one request is retried on throttling, conflicts, 5xx or
                           network errors before the load stops (default: ${DEFAULT_RETRY_POLICY.maxElapsedMs / 1000})
   --json                  print the summary as one JSON object
@@ -85,11 +88,17 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
-function integerOption(name: string, value: string | undefined, min: number): number | undefined {
+function integerOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(number) || number < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}; received ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isSafeInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${range}; received ${JSON.stringify(value)}`);
   }
   return number;
 }
@@ -106,7 +115,9 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     maxRejects = integerOption('max-rejects', parsed.values['max-rejects'], 0);
     concurrency = integerOption('concurrency', parsed.values.concurrency, 1) ?? DEFAULT_CONCURRENCY;
-    bufferEvents = integerOption('buffer-events', parsed.values['buffer-events'], 1) ?? DEFAULT_BUFFER_EVENTS;
+    bufferEvents =
+      integerOption('buffer-events', parsed.values['buffer-events'], 1, MAX_BUFFER_EVENTS) ??
+      DEFAULT_BUFFER_EVENTS;
     maxRetrySeconds =
       integerOption('max-retry-seconds', parsed.values['max-retry-seconds'], 0) ??
       DEFAULT_RETRY_POLICY.maxElapsedMs / 1000;

@@ -1,5 +1,5 @@
-import type { CounterStore, HourState } from '../core/counter-store';
-import { compareDigests, lookUpDigest, packDigests } from '../core/digests';
+import type { CounterStore } from '../core/counter-store';
+import { compareDigests, type DigestFragment, packDigests } from '../core/digests';
 import { WriteConflictError } from '../core/errors';
 import { hourKeyPart } from '../core/keys';
 import {
@@ -51,6 +51,10 @@ export interface WriteOptions {
 
 /** Hours read, planned and committed together: enough for full transactions, few enough to keep memory flat. */
 const WINDOW_HOURS = 512;
+
+/** What the table holds of a buffered row: the same event, or its transaction_id with other content. */
+const SEEN_SAME = 1;
+const SEEN_CONFLICT = 2;
 
 /** How often one hour is re-read after losing a race before the load gives up. */
 const MAX_STALE_READS = 50;
@@ -193,18 +197,53 @@ export async function writeBufferedHours(
     `conflict: ${id} was counted before for customer ${customerId} in hour ${hourKeyPart(hour)}:00Z with ` +
     'another event_type or timestamp; the event counted first stands';
 
-  /** Keeps the events `state` does not hold; reports the conflicts among the others. */
-  const sift = async (pending: PendingHour, state: HourState) => {
+  /**
+   * Reads one hour's digests page by page (never all of a hot hour at once) and finds which of
+   * `events` (EVENT_WORDS words each) and `variants` the table holds: SEEN_SAME or SEEN_CONFLICT per
+   * row, 0 when new. Returns the hour's version with the findings.
+   */
+  const readSeen = async (
+    customerId: string,
+    hour: number,
+    events: Uint32Array,
+    variants: readonly BufferedVariant[],
+  ) => {
+    const eventSeen = new Uint8Array(events.length / EVENT_WORDS);
+    const variantSeen = new Uint8Array(variants.length);
+    const look = (fragment: DigestFragment, hi: number, lo: number, fingerprint: number) => {
+      const stored = fragment.find(hi, lo);
+      return stored === undefined ? 0 : stored === fingerprint ? SEEN_SAME : SEEN_CONFLICT;
+    };
+    const { version } = await store.readHourState(customerId, hour, (fragment) => {
+      for (let i = 0; i < eventSeen.length; i++) {
+        if (eventSeen[i] !== 0) continue;
+        const at = i * EVENT_WORDS;
+        eventSeen[i] = look(
+          fragment,
+          events[at + 1] as number,
+          events[at + 2] as number,
+          events[at + 3] as number,
+        );
+      }
+      variants.forEach((variant, i) => {
+        if (variantSeen[i] === 0) {
+          variantSeen[i] = look(fragment, variant.digestHi, variant.digestLo, variant.fingerprint);
+        }
+      });
+    });
+    return { version, eventSeen, variantSeen };
+  };
+
+  /** Keeps the events the table does not hold; reports the conflicts among the others. */
+  const sift = async (pending: PendingHour, version: number, seen: Uint8Array) => {
     const kept = new Uint32Array(pending.events.length);
     let keptWords = 0;
-    for (let at = 0; at < pending.events.length; at += EVENT_WORDS) {
-      const hi = pending.events[at + 1] as number;
-      const lo = pending.events[at + 2] as number;
-      const seen = lookUpDigest(state.fragments, hi, lo, pending.events[at + 3] as number);
-      if (seen === 'new') {
+    for (let i = 0; i < seen.length; i++) {
+      const at = i * EVENT_WORDS;
+      if (seen[i] === 0) {
         kept.set(pending.events.subarray(at, at + EVENT_WORDS), keptWords);
         keptWords += EVENT_WORDS;
-      } else if (seen === 'same') {
+      } else if (seen[i] === SEEN_SAME) {
         stats.alreadyCounted++;
         widen(pending.customerId, pending.hour + (pending.events[at] as number));
       } else {
@@ -214,20 +253,19 @@ export async function writeBufferedHours(
       }
     }
     pending.events = kept.subarray(0, keptWords);
-    pending.version = state.version;
+    pending.version = version;
   };
 
   /** A variant is a duplicate of the event the table holds, else a conflict with it or with the buffered one. */
-  const judge = async ({ customerId, hour }: BufferedHour, variant: BufferedVariant, state: HourState) => {
-    const seen = lookUpDigest(state.fragments, variant.digestHi, variant.digestLo, variant.fingerprint);
-    if (seen === 'same') {
+  const judge = async ({ customerId, hour }: BufferedHour, variant: BufferedVariant, seen: number) => {
+    if (seen === SEEN_SAME) {
       stats.alreadyCounted++;
       widen(customerId, variant.time);
       return;
     }
     stats.conflicts++;
     const id = `transaction_id ${show(variant.transactionId)}`;
-    if (seen === 'conflict') {
+    if (seen === SEEN_CONFLICT) {
       await onConflict(variant.line, tableConflict(customerId, hour, id), variant.raw);
       return;
     }
@@ -252,9 +290,9 @@ export async function writeBufferedHours(
         events: events.subarray(0, n * EVENT_WORDS),
         staleReads: 0,
       };
-      const state = await store.readHourState(customerId, hour);
-      await sift(pending, state);
-      for (const variant of variants) await judge(buffered, variant, state);
+      const { version, eventSeen, variantSeen } = await readSeen(customerId, hour, pending.events, variants);
+      await sift(pending, version, eventSeen);
+      for (const [i, variant] of variants.entries()) await judge(buffered, variant, variantSeen[i] as number);
       pending.events = sortByDigest(pending.events);
       if (count(pending) > 0) pendings.push(pending);
       else onProgress?.(++hoursDone, hours.length);
@@ -292,7 +330,8 @@ export async function writeBufferedHours(
             `hour ${hourKeyPart(pending.hour)} of ${pending.customerId} changed under ${MAX_STALE_READS} attempts in a row`,
           );
         }
-        await sift(pending, await store.readHourState(pending.customerId, pending.hour));
+        const { version, eventSeen } = await readSeen(pending.customerId, pending.hour, pending.events, []);
+        await sift(pending, version, eventSeen);
         if (count(pending) === 0) onProgress?.(++hoursDone, hours.length);
       });
       work = work.filter((pending) => count(pending) > 0);

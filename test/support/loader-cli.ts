@@ -33,7 +33,8 @@ export function startLoader(
   args: readonly string[],
   { stdin, cwd = ROOT }: { stdin?: string | Buffer; cwd?: string } = {},
 ): StartedLoader {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+  // The heap `npm run load` gives the loader (package.json).
+  const child = spawn(process.execPath, ['--max-old-space-size=256', '--import', TSX, CLI, ...args], {
     cwd,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -47,7 +47,7 @@ import {
   TABLE_FORMAT,
 } from '../../core/keys';
 import type { RetryPolicy } from '../../core/retry';
-import { createTableInput } from '../../core/store-requests';
+import { createTableInput } from '../../core/table-format';
 import { packOffsets } from '../../core/time-index';
 import { type PlannedTransaction, planTransactions } from '../../core/write-plan';
 

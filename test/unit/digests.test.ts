@@ -5,7 +5,6 @@ import {
   DIGEST_ENTRY_BYTES,
   DigestFragment,
   digestTransactionId,
-  lookUpDigest,
   MAX_DIGESTS_PER_ITEM,
   packDigests,
 } from '../../core/digests';
@@ -165,7 +164,7 @@ describe('compareDigests', () => {
   });
 });
 
-describe('DigestFragment and lookUpDigest', () => {
+describe('DigestFragment', () => {
   const stored = Array.from({ length: 3_000 }, (_, i) =>
     entryOf(`stored-${i}`, i % 2 === 0 ? 'click' : 'view', T + i),
   );
@@ -189,30 +188,6 @@ describe('DigestFragment and lookUpDigest', () => {
     const entry = entryOf('never-stored', 'click', T);
 
     for (const fragment of fragments) expect(fragment.find(entry.hi, entry.lo)).toBeUndefined();
-  });
-
-  it("says 'same' for a stored event with the same type and time, in any fragment", () => {
-    for (const i of [0, 999, 1_000, 1_777, 2_499, 2_500, 2_999]) {
-      const eventType = i % 2 === 0 ? 'click' : 'view';
-      const { hi, lo, fingerprint } = entryOf(`stored-${i}`, eventType, T + i);
-      expect(lookUpDigest(fragments, hi, lo, fingerprint)).toBe('same');
-    }
-  });
-
-  it("says 'conflict' for a stored transaction_id with another type or time", () => {
-    const otherType = entryOf('stored-2', 'view', T + 2);
-    const otherTime = entryOf('stored-2600', 'click', T + 2_601);
-
-    expect(lookUpDigest(fragments, otherType.hi, otherType.lo, otherType.fingerprint)).toBe('conflict');
-    expect(lookUpDigest(fragments, otherTime.hi, otherTime.lo, otherTime.fingerprint)).toBe('conflict');
-  });
-
-  it("says 'new' for a transaction_id no fragment holds, and for an hour without fragments", () => {
-    const fresh = entryOf('stored-3000', 'click', T);
-
-    expect(lookUpDigest(fragments, fresh.hi, fresh.lo, fresh.fingerprint)).toBe('new');
-    expect(lookUpDigest([], fresh.hi, fresh.lo, fresh.fingerprint)).toBe('new');
-    expect(lookUpDigest([new DigestFragment(new Uint8Array(0))], fresh.hi, fresh.lo, 0)).toBe('new');
   });
 
   it('finds digests at both ends of the unsigned order, where a signed compare would fail', () => {
