@@ -27,9 +27,7 @@ describe('formatProgress', () => {
     expect(formatProgress({ phase: 'writing', hoursDone: 300, hours: 400 }, 3_600)).toBe(
       'writing [###############-----]  75% 300/400 hours, 0.1 hours/s, ETA 20:00',
     );
-    expect(formatProgress({ phase: 'writing', hoursDone: 100, hours: 400 }, 10_000)).toContain(
-      'ETA 8:20:00',
-    );
+    expect(formatProgress({ phase: 'writing', hoursDone: 100, hours: 400 }, 10_000)).toContain('ETA 8:20:00');
   });
 
   it('leaves out rates and ETA in the first second of a phase', () => {
