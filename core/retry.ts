@@ -16,9 +16,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 5_000,
 };
 
-// Throttling, server-side and timeout errors of DynamoDB and the AWS SDK that a later attempt can
-// get past. Anything else (validation, access denied, missing table) fails on the first attempt.
-const RETRYABLE_NAMES = new Set([
+/** Names of the throttling errors of DynamoDB and the AWS SDK: too many requests for now. */
+export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'Throttling',
@@ -27,6 +26,12 @@ const RETRYABLE_NAMES = new Set([
   'TooManyRequestsException',
   'RequestLimitExceeded',
   'LimitExceededException',
+]);
+
+// Throttling, server-side and timeout errors of DynamoDB and the AWS SDK that a later attempt can
+// get past. Anything else (validation, access denied, missing table) fails on the first attempt.
+const RETRYABLE_NAMES = new Set([
+  ...THROTTLING_ERROR_NAMES,
   'InternalServerError',
   'InternalFailure',
   'ServiceUnavailable',

@@ -10,23 +10,12 @@ import {
   TableNotFoundError,
   WriteConflictError,
 } from './errors';
-import { isRetryableError, RetriesExhaustedError } from './retry';
+import { isRetryableError, RetriesExhaustedError, THROTTLING_ERROR_NAMES } from './retry';
 
 /*
  * The boundary between the AWS SDK's errors and the project's: only this module and the I/O module
  * (core/counter-store.ts) look at SDK error types or names.
  */
-
-const THROTTLING_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-]);
 
 /** The per-action codes of a cancelled transaction (`None` for actions that were fine). */
 export function cancellationCodes(error: unknown): string[] {
@@ -92,7 +81,7 @@ export function translateStoreError(error: unknown, tableName: string): unknown 
     return new WriteConflictError(message, { cause: error });
   }
   const throttled =
-    (last instanceof Error && THROTTLING_NAMES.has(last.name)) ||
+    (last instanceof Error && THROTTLING_ERROR_NAMES.has(last.name)) ||
     codes.some((code) => THROTTLING_CANCELLATION_CODES.has(code));
   if (throttled) {
     return new StoreThrottledError(`DynamoDB throttled the request: ${errorMessage(error)}`, {

@@ -305,7 +305,11 @@ describe('npm run load (loader/cli.ts)', () => {
 
   it.each([
     [['--concurrency', '0'], '--concurrency must be an integer >= 1; received "0"'],
-    [['--buffer-events', '0'], '--buffer-events must be an integer >= 1; received "0"'],
+    [['--buffer-events', '0'], '--buffer-events must be an integer from 1 to 1000000; received "0"'],
+    [
+      ['--buffer-events', '1000001'],
+      '--buffer-events must be an integer from 1 to 1000000; received "1000001"',
+    ],
     [['--max-rejects', 'some'], '--max-rejects must be an integer >= 0; received "some"'],
     [['--nope'], "Unknown option '--nope'"],
   ])('exits 2 on bad usage %j', async (args, message) => {

@@ -1,18 +1,5 @@
-import { createServer } from 'node:net';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
+import { freePort } from './free-port';
 
 /**
  * Starts one in-memory DynamoDB Local for the whole run, unless DYNAMODB_ENDPOINT points at one

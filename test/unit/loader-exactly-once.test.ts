@@ -6,12 +6,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { WriteConflictError } from '../../core/errors';
-import type { RetryPolicy } from '../../core/retry';
 import { MAX_EVENTS_PER_HOUR_WRITE } from '../../core/write-plan';
 import { type BufferedHour, EVENT_WORDS } from '../../loader/event-buffer';
 import { generateEventBlocks } from '../../loader/generate-events';
 import { type LoadSummary, LoadWriteError, loadEvents, type RejectedRow } from '../../loader/load-events';
 import { writeBufferedHours } from '../../loader/write-events';
+import { fakeClock } from '../support/fake-clock';
 import { FakeDynamoDb, fakeStore, mockDocumentClient, serveFake } from '../support/fake-dynamodb';
 
 const HOUR = 3_600_000;
@@ -33,24 +33,11 @@ function recount(lines: readonly string[]): Map<string, number> {
 
 const dynamo = mockDocumentClient();
 let fake: FakeDynamoDb;
-let sleeps: number[];
-let clock: number;
-
-const policy = (maxElapsedMs = 60_000): RetryPolicy => ({
-  maxElapsedMs,
-  baseDelayMs: 50,
-  maxDelayMs: 5_000,
-  random: () => 0.5,
-  now: () => clock,
-  sleep: async (ms) => {
-    sleeps.push(ms);
-    clock += ms;
-  },
-});
+const clock = fakeClock();
+const policy = (maxElapsedMs?: number) => clock.policy(maxElapsedMs);
 
 beforeEach(() => {
-  clock = 0;
-  sleeps = [];
+  clock.reset();
   fake = new FakeDynamoDb();
   serveFake(dynamo, fake);
 });
@@ -201,7 +188,7 @@ describe('loadEvents exactly once', () => {
     await load(LINES, { concurrency: 1 });
 
     expect(fake.counters()).toEqual(recount(LINES));
-    expect(sleeps).toEqual([25, 50, 100]);
+    expect(clock.sleeps).toEqual([25, 50, 100]);
   });
 
   it('re-reads and re-plans when another loader wins the race for an hour, counting nothing twice', async () => {

@@ -2,22 +2,11 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { isRetryableError, RetriesExhaustedError, type RetryPolicy, withRetries } from '../../core/retry';
+import { isRetryableError, RetriesExhaustedError, withRetries } from '../../core/retry';
+import { fakeClock } from '../support/fake-clock';
 
-let clock: number;
-let sleeps: number[];
-
-const fastPolicy = (maxElapsedMs = 60_000): RetryPolicy => ({
-  maxElapsedMs,
-  baseDelayMs: 50,
-  maxDelayMs: 5_000,
-  random: () => 0.5,
-  now: () => clock,
-  sleep: async (ms) => {
-    sleeps.push(ms);
-    clock += ms;
-  },
-});
+const clock = fakeClock();
+const fastPolicy = (maxElapsedMs?: number) => clock.policy(maxElapsedMs);
 
 const throttled = () =>
   new ProvisionedThroughputExceededException({
@@ -25,10 +14,7 @@ const throttled = () =>
     $metadata: { httpStatusCode: 400 },
   });
 
-beforeEach(() => {
-  clock = 0;
-  sleeps = [];
-});
+beforeEach(() => clock.reset());
 
 const named = (name: string, message: string, extra: object = {}) =>
   Object.assign(new Error(message), { name, ...extra });
@@ -46,7 +32,7 @@ describe('withRetries', () => {
     );
 
     expect(result).toBe('done');
-    expect(sleeps).toEqual([49, 99, 199, 399, 799, 1598, 3196, 4995, 4995]);
+    expect(clock.sleeps).toEqual([49, 99, 199, 399, 799, 1598, 3196, 4995, 4995]);
   });
 
   it('stops once the next wait would pass the time allowed', async () => {
@@ -57,14 +43,14 @@ describe('withRetries', () => {
 
     expect(failure).toBeInstanceOf(RetriesExhaustedError);
     expect((failure as RetriesExhaustedError).attempts).toBe(5);
-    expect(clock).toBe(49 + 99 + 199 + 399);
+    expect(clock.now).toBe(49 + 99 + 199 + 399);
   });
 
   it('throws an error it may not retry on the first attempt', async () => {
     const error = named('ValidationException', 'bad');
 
     await expect(withRetries(() => Promise.reject(error), fastPolicy())).rejects.toBe(error);
-    expect(sleeps).toEqual([]);
+    expect(clock.sleeps).toEqual([]);
   });
 });
 
