@@ -1,11 +1,11 @@
 import { createDynamoDbClient, optionalEnv, requireEnv } from '../core/config';
 import { createCounterStore } from '../core/counter-store';
+import { watchThrottledAttempts } from '../core/store-throttles';
 import { createHandler } from './create-handler';
 import { createLambdaObservability } from './observability';
 import { readPageSignIn } from './page-sign-in';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './request-metrics';
 import { parseBasePath } from './routes';
-import { watchThrottledAttempts } from './store-throttles';
 
 // Powertools: JSON logs with cold start, request and trace ids; request metrics by route and status.
 const observability = createLambdaObservability({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });

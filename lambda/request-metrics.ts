@@ -1,7 +1,7 @@
 /** The service name and metrics namespace of the Lambda's logs and metrics; the stack's alarms read them. */
 export const SERVICE_NAME = 'event-counts';
 export const METRICS_NAMESPACE = 'EventCounts';
-/** Count of DynamoDB attempts the API function saw throttled (lambda/store-throttles.ts), by `service` only. */
+/** Count of DynamoDB attempts the API function saw throttled (core/store-throttles.ts), by `service` only. */
 export const STORE_THROTTLES_METRIC = 'StoreThrottles';
 
 /** What one request adds to the service's metrics: its route, its status and how long it took. */

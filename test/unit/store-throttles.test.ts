@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { watchThrottledAttempts } from '../../lambda/store-throttles';
+import { watchThrottledAttempts } from '../../core/store-throttles';
 
 /** A client whose HTTP layer answers each attempt with the next of `answers` (a DynamoDB error type, or OK). */
 function clientAnswering(answers: string[]): DynamoDBClient {

@@ -1,14 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
-// What DynamoDB answers when it throttles a request (the SDK retries each of them).
-const THROTTLING_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-]);
+import { THROTTLING_ERROR_NAMES } from './retry';
 
 /**
- * Calls `onThrottled` with the operation each time DynamoDB throttles one of `client`'s attempts,
+ * Calls `onThrottled` with the operation each time DynamoDB throttles one of `client`'s attempts
+ * (at the SDK boundary, like core/store-errors.ts: nothing above it looks at SDK error names),
  * those the SDK then retries successfully included. This is the API's own throttling signal: the
  * table's `ThrottledRequests` metric also counts a load's throttles, which the loader retries by
  * design and which must not page the API's on-call.
@@ -22,7 +17,7 @@ export function watchThrottledAttempts(
       try {
         return await next(args);
       } catch (error) {
-        if (error instanceof Error && THROTTLING_ERRORS.has(error.name)) {
+        if (error instanceof Error && THROTTLING_ERROR_NAMES.has(error.name)) {
           onThrottled(String(context.commandName).replace(/Command$/, ''));
         }
         throw error;
