@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorMessage } from '../core/errors';
 import type { ApiAuthorizer } from './server';
 
 /*
@@ -188,7 +189,7 @@ export function createJwtAuthorizer(options: JwtAuthorizerOptions): ApiAuthorize
       return undefined;
     } catch (error) {
       // A key set that cannot be read refuses the token too, as API Gateway does.
-      options.onReject?.(error instanceof Error ? error.message : String(error));
+      options.onReject?.(errorMessage(error));
       return UNAUTHORIZED;
     }
   };
