@@ -285,6 +285,20 @@ export class EventCountsStack extends Stack {
         'Ingest bucket: aws s3 cp <file> s3://<this>/incoming/ counts its events; reports under reports/',
       value: ingest.bucket.bucketName,
     });
+    new CfnOutput(this, 'IngestQueueUrl', {
+      description: 'Ingest queue: its ApproximateNumberOfMessages is the work waiting',
+      value: ingest.queue.queueUrl,
+    });
+    new CfnOutput(this, 'IngestDeadLetterQueueUrl', {
+      description:
+        'Ingest messages that failed every receive (alarmed); after fixing the cause, redrive them to the queue',
+      value: ingest.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'IngestLogGroupName', {
+      description:
+        "Ingest function's log group (each object's report is a JSON line): aws logs tail <this> --follow",
+      value: ingest.logGroup.logGroupName,
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic the alarms notify; subscribe to it to receive them',
       value: alarmTopic.topicArn,

@@ -4,7 +4,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { createDynamoDbClient } from '../../core/config';
 import { createCounterStore } from '../../core/counter-store';
 import { EventCountsStack } from '../../lib/event-counts-stack';
@@ -169,7 +169,7 @@ describe('Ingest', () => {
   });
 
   describe('the function', () => {
-    it('runs Node.js 24 on arm64 for up to 15 minutes, configured by its environment', () => {
+    it('runs Node.js 24 on arm64 for up to 15 minutes, traced by X-Ray, configured by its environment', () => {
       const [, fn] = ingestResource(template, 'AWS::Lambda::Function');
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -178,6 +178,7 @@ describe('Ingest', () => {
         MemorySize: 2048,
         Timeout: 900,
         EphemeralStorage: { Size: 2048 },
+        TracingConfig: { Mode: 'Active' },
         Environment: {
           Variables: {
             TABLE_NAME: { Ref: ids.table },
@@ -201,7 +202,7 @@ describe('Ingest', () => {
       });
     });
 
-    it('may read incoming/, write reports/, use the loader’s table actions, and send to its own queue: nothing else', () => {
+    it('may read incoming/, write reports/, use the loader’s table actions, send to its own queue and trace: nothing else', () => {
       const [, fn] = ingestResource(template, 'AWS::Lambda::Function');
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       const role = template.toJSON().Resources[roleId] as Resource;
@@ -235,6 +236,8 @@ describe('Ingest', () => {
           Effect: 'Allow',
           Resource: getAtt(ids.queue),
         },
+        // Active tracing; X-Ray's write actions have no resource-level permissions.
+        { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
       ]);
     });
 
@@ -287,7 +290,7 @@ describe('Ingest', () => {
     });
   });
 
-  it('is part of EventCountsStack, on its counters table and alarm topic, with the bucket name as an output', () => {
+  it('is part of EventCountsStack, on its counters table and alarm topic, with what operating it needs as outputs', () => {
     const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
     const stack = Template.fromStack(new EventCountsStack(app, 'EventCounts'));
     const [bucketId] = ingestResource(stack, 'AWS::S3::Bucket');
@@ -301,10 +304,21 @@ describe('Ingest', () => {
     expect(alarms.map(([, alarm]) => (alarm as Resource).Properties.AlarmActions)).toEqual(
       alarms.map(() => [{ Ref: topicId }]),
     );
-    expect(stack.toJSON().Outputs.IngestBucketName).toMatchObject({ Value: { Ref: bucketId } });
+    const queues = Object.keys(stack.findResources('AWS::SQS::Queue'));
+    const [logGroupId] = ingestResource(stack, 'AWS::Logs::LogGroup');
+    const outputs = stack.toJSON().Outputs;
+    expect(outputs.IngestBucketName).toMatchObject({ Value: { Ref: bucketId } });
+    expect(outputs.IngestQueueUrl).toMatchObject({
+      Value: { Ref: queues.find((id) => id.startsWith('IngestQueue')) },
+    });
+    expect(outputs.IngestDeadLetterQueueUrl).toMatchObject({
+      Value: { Ref: queues.find((id) => id.startsWith('IngestDeadLetterQueue')) },
+    });
+    expect(outputs.IngestLogGroupName).toMatchObject({ Value: { Ref: logGroupId } });
+    expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
   });
 
-  it('passes the cdk-nag AwsSolutions checks, acknowledging only what its design accepts', () => {
+  it('passes the cdk-nag AwsSolutions and Serverless checks, acknowledging only what its design accepts', () => {
     const app = new App({ context: SKIP_BUNDLING });
     const stack = new Stack(app, 'IngestNag');
     new Ingest(stack, 'Ingest', {
@@ -314,7 +328,7 @@ describe('Ingest', () => {
       }),
       alarmTopic: new Topic(stack, 'Topic', { enforceSSL: true }),
     });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
 
