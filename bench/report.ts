@@ -1,3 +1,4 @@
+import { LOADER_NODE_ARGS } from './processes';
 import { ENGINE_LABELS, type EngineId } from './query-bench';
 import { QUERY_SHAPES } from './query-shapes';
 import { type BenchResults, p50, type TargetId } from './results';
@@ -28,38 +29,39 @@ const MISSED_TARGET_NOTES: Record<TargetId, string> = {
     'unchanged index); a repeated edge hour then costs no request, leaving one Query per answer.',
   'query-vs-duckdb-memory':
     'DuckDB answers from memory inside the process; ours makes up to three HTTP round trips to DynamoDB. Next ' +
-    'lever: the container cache of edge-hour indexes described above, which leaves one Query per answer.',
+    'lever: keep edge-hour time indexes in the Lambda container, validated by the hour\u2019s counter that the ' +
+    'range Query returns anyway (a load only ever adds events), which leaves one Query per answer.',
   'loader-throughput':
-    'The parse-only path includes planning every transaction, and each buffer write plans those of all the ' +
-    'customer-hours it holds at once. The profile below is led by the write scheduler and garbage collection, not ' +
-    'by reading rows: `runExclusive` (loader/write-events.ts) calls `customersOf` for every waiting transaction ' +
-    'each time one finishes, so its work grows with the square of the transactions of a buffer write; then come ' +
-    'building the transaction items (`hourWriteItems`, `hourKeyPart`, `planTransactions`) and only then the ' +
-    'reading (`EventBuffer.add`, `splitCsvLine`, `digestTransactionId`). Next levers, in order: give the ' +
-    'scheduler each transaction\u2019s customers once and a queue per customer instead of rescanning the waiting ' +
-    'list; plan and send transactions in bounded windows of hours instead of a whole buffer write at once (also ' +
-    'the memory lever); then the parse itself (bytes instead of strings, one worker thread per core).',
+    'The parse-only path is led by reading rows, no longer by planning writes: at the top of the profile below ' +
+    'are the per-row work of `loadEvents` (loader/load-events.ts), `digestTransactionId`, `EventBuffer.add` and ' +
+    'its `grow`, the file reads, `parseCsvTimestamp` and `splitCsvLine`, then garbage collection; the write path ' +
+    '(planning and scheduling one window of 512 hours at a time, `runExclusive` looking a bounded way ahead) comes ' +
+    'after. DuckDB parses the CSV natively on both cores; the loader is one JavaScript thread that makes a string ' +
+    'of every line and field. Next levers, in order: parse bytes instead of strings (split fields, ' +
+    'digest the transaction_id and read the timestamp from the buffer, without a string per line); then one ' +
+    'worker thread per core over byte ranges of the file (loader/byte-ranges.ts), each with its own event buffer.',
   'loader-memory-growth':
-    'The peak follows the customer-hours one buffer write touches, not the file and not the 40 bytes an event ' +
-    'the buffer holds: a buffer write plans the transactions of all its customer-hours at once, four or more ' +
-    'items an hour (dedup head, counter, time index and digest fragments, each an object with key strings and ' +
-    'packed copies of its offsets and digests). Measured by hand on these files (unsorted events of 50 ' +
-    'customers over 90 days): the 200k file is one buffer write over 39,475 customer-hours, while each of the 2m ' +
-    'file\u2019s eight buffer writes spans about 45,000; a heap sampling profile at the peak put most of the ' +
-    'live heap in `hourWriteItems` (core/write-plan.ts) and the typed arrays of `writeBufferedHours`; and from ' +
-    'the second buffer write on, V8 grows the old generation with the previous write\u2019s garbage (the 2m run ' +
-    'fails with `--max-old-space-size=250` and completes with 400). The peak then levels off: the 10m file peaked ' +
-    'at 730 MB against 722 MB for 2m. Next levers: plan and commit a bounded window of hours at a time (a few ' +
-    'hundred transactions), so memory is bounded by the window rather than by the hours in the buffer; write the ' +
-    'buffer once it holds a set number of customer-hours as well as of events; fewer objects per hour write.',
+    'The loader\u2019s live memory is bounded by design, not by the file: the event buffer (about 40 bytes an ' +
+    'event), one window of 512 customer-hours read, planned and committed at a time (per hour write a counter, ' +
+    'time index and digest fragments, each an object with key strings and packed copies of its offsets and ' +
+    'digests), and one 1 MB page of an hour\u2019s digests at a time; and it runs in a 256 MB V8 heap ' +
+    '(`--max-old-space-size=256`, as `npm run load` starts it) so that V8 collects the garbage of earlier windows ' +
+    'and buffer writes instead of growing the heap with it. Before the window and the cap, a buffer write planned ' +
+    'all its customer-hours at once (about 45,000 a buffer write on these files) and the 2m file peaked at 2.13× ' +
+    'the 200k one. A peak that grows again means something outside these bounds holds memory: take a heap sampling ' +
+    'profile of the larger file at its peak. Levers: a smaller window (`WINDOW_HOURS` in loader/write-events.ts) ' +
+    'or default buffer; fewer objects per hour write.',
   'loader-memory-10m':
-    'Same cause as the growth target: the peak is set by the customer-hours of one buffer write (all planned at ' +
-    'once) and the garbage of the previous one, so it levels off at the 2m level instead of staying under ' +
-    '512 MB. Same levers; a bounded planning window is the one that caps the peak whatever the hours per buffer.',
+    'Same bounds as the growth target (the buffer, a window of 512 hours, one page of digests, a 256 MB heap), none ' +
+    'of which grows with the file: a peak over 512 MB means memory held outside them, found with a heap sampling ' +
+    'profile of the parse-only path at its peak. Same levers as the growth target.',
   'load-end-to-end':
     'About a second of each run passes before the first row is read: starting Node and tsx (which compiles the ' +
     'TypeScript on the fly) and loading the AWS SDK (the startup column); the first run also writes into a ' +
-    'DynamoDB Local whose JVM has just started. Next lever: run `npm run load` from a JavaScript bundle built by ' +
+    'DynamoDB Local whose JVM has just started. Unlike the ratios, this target is in seconds, so other work on a ' +
+    'shared machine does not cancel out: in the 147k run of 2026-12-02 that missed it, with the load average ' +
+    'rising above 7 during the load section, the three runs took 6.6, 4.7 and 3.2 s, and by hand minutes later ' +
+    'the same command took a median of 1.68 s (4 runs). Next lever: run `npm run load` from a JavaScript bundle built by ' +
     'esbuild, as the Lambda is, instead of through tsx: by hand on this machine, a bundled loader CLI started ' +
     'in about half the time.',
   'bundle-size':
@@ -88,7 +90,8 @@ function targetsSection(results: BenchResults): string {
   return [
     '## Targets',
     '',
-    'Each target is a ratio within this one run, so the machine cancels out.',
+    'Each target is a ratio within this one run, so the machine cancels out, except the absolute ones: the ' +
+      'peak RSS on 10M rows, the end-to-end load time, the bundle size and the import time.',
     '',
     table(
       ['target', 'measured', 'status'],
@@ -234,7 +237,8 @@ function loadSection(results: BenchResults): string {
     '',
     `*Parse-only* is the loader without I/O: \`loadEvents\` with its default buffer over a store that answers every ` +
       'hour \u201cnever written\u201d and writes nothing (`bench/load-child.ts`), so it reads, validates, buffers, ' +
-      `deduplicates and plans every transaction; best of ${runs} fresh processes. *DuckDB* computes the same ` +
+      `deduplicates and plans every transaction; best of ${runs} fresh processes, in the V8 heap \`npm run load\` ` +
+      `gives the loader (\`${LOADER_NODE_ARGS.join(' ')}\`). *DuckDB* computes the same ` +
       `per-customer hourly counts from the same file, best of ${runs} fresh processes ` +
       `(${results.machine.duckdbThreads} threads). Peak RSS is each process\u2019s own (\`process.resourceUsage().maxRSS\`).`,
     '',
@@ -254,8 +258,9 @@ function loadSection(results: BenchResults): string {
     '',
     '*Into DynamoDB Local* is one load of each data set into a fresh table, in a process of its own ' +
       '(`bench/write-cost-child.ts`: `loadEvents` with its defaults over the DynamoDB store, with the client ' +
-      'settings of `npm run load`), metered for the write cost below; the queries read its table. *Buffer writes* ' +
-      'are the times the loader\u2019s buffer filled and was written.',
+      'settings and heap of `npm run load`), metered for the write cost below; the queries read its table. *Buffer ' +
+      'writes* are the times the loader\u2019s buffer filled and was written; each is read, planned and committed ' +
+      '512 customer-hours at a time.',
     '',
     table(
       ['data set', 'rows', 'load s', 'rows/s', 'buffer writes', 'transactions', 'items written', 'peak RSS'],
@@ -265,7 +270,8 @@ function loadSection(results: BenchResults): string {
       ? []
       : [
           '',
-          '*End to end* is `tsx loader/cli.ts <file> --endpoint ... --json` (the command behind `npm run load`) ' +
+          `*End to end* is \`tsx loader/cli.ts <file> --endpoint ... --json\` with ` +
+            `\`NODE_OPTIONS=${LOADER_NODE_ARGS.join(' ')}\` (what \`npm run load\` runs) ` +
             'into fresh tables of DynamoDB Local, from process start to its summary; the first data set only. ' +
             '*Startup* is everything before the load begins (Node, tsx, the AWS SDK, the table check); *load* is ' +
             'the loader\u2019s own clock, reading and writing interleaved.',
@@ -295,7 +301,8 @@ function memorySection(results: BenchResults): string {
     '## Loader memory against file size',
     '',
     `Peak RSS of the loader\u2019s parse-only path (as above; buffer of ${int(memory.bufferEvents)} events, its ` +
-      'default) on generated files of one shape (`npm run generate`: 50 customers, 90 days, seed 1), the highest ' +
+      `default; heap \`${LOADER_NODE_ARGS.join(' ')}\`) on generated files of one shape ` +
+      '(`npm run generate`: 50 customers, 90 days, seed 1), the highest ' +
       `of ${memory.runs} fresh process${memory.runs === 1 ? '' : 'es'} each. A process that only loads the ` +
       `loader\u2019s modules peaks at ${mb(memory.baselineRssMb)} (Node and tsx).`,
     '',
@@ -368,8 +375,9 @@ function writeCostSection(results: BenchResults): string {
     ),
     '',
     'Deduplication data stored: per counted event a 12-byte digest entry, in fragments of up to 32,000 entries per ' +
-      'hour write, plus one dedup head per customer-hour; bytes are the items\u2019 attribute names and values ' +
-      'plus DynamoDB\u2019s 100 bytes of overhead per item.',
+      'hour write, and nothing else (an hour\u2019s version is the highest write number among its digest fragment ' +
+      'keys); bytes are the items\u2019 attribute names and values plus DynamoDB\u2019s 100 bytes of overhead per ' +
+      'item.',
     '',
     table(
       ['data set', 'events', 'items', 'bytes', 'bytes / event', 'of which digest entries'],
