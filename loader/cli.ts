@@ -52,8 +52,8 @@ Options:
 ${targetOptionsHelp(26)}
   --rejects PATH          where rejected and conflicting rows go, as CSV line,reason,raw
                           (default: <file>.rejects.csv; stdin: rejects-<start time>-<pid>.csv)
-  --max-rejects N         stop when more than N rows are rejected (default: no limit); events
-                          counted before that stay counted
+  --max-rejects N         stop before writing anything when more than N rows are rejected
+                          (default: no limit)
   --concurrency N         requests in flight at once (default: ${DEFAULT_CONCURRENCY})
   --buffer-events N       events held in memory between writes, about 40 bytes each
                           (default: ${DEFAULT_BUFFER_EVENTS}, at most ${MAX_BUFFER_EVENTS})
@@ -72,7 +72,7 @@ Exit codes:
   1  failed (input unreadable, table in an older layout, or DynamoDB failed after retries):
      re-run the same command to finish; nothing is counted twice
   2  bad usage
-  3  more rows rejected than --max-rejects allows
+  3  more rows rejected than --max-rejects allows: nothing was written
   4  the input holds no acceptable row: nothing was written`;
 
 const OPTIONS = {

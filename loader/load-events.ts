@@ -3,8 +3,9 @@ import { createGunzip } from 'node:zlib';
 import { contentFingerprint, digestTransactionId } from '../core/digests';
 import { errorMessage } from '../core/errors';
 import { LineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
-import { EventBuffer } from './event-buffer';
+import { EVENT_WORDS, EventBuffer } from './event-buffer';
 import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
+import { SpillFiles } from './spill';
 import { emptyWriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
@@ -92,6 +93,8 @@ export interface LoadOptions {
    * row is no header line, so each line is read as it would be in the whole input.
    */
   startsMidInput?: boolean;
+  /** Where an input larger than the buffer is spilled (default: the system's temporary directory). */
+  spillDirectory?: string;
 }
 
 const written = (counts: RowCounts) =>
@@ -203,8 +206,10 @@ function encodingHint(head: Buffer | undefined): string {
  * does not hold it yet (core/write-plan.ts, loader/write-events.ts). Each line is one record:
  * blank lines are counted apart, a first line made of the column names is a header, and every
  * other line is accepted, duplicate or rejected (see RowCounts). Events are held in a buffer of
- * `bufferEvents` and written whenever it fills, so memory does not grow with the input; loading
- * the same events again, in any order or encoding, or re-running a killed load, counts nothing twice.
+ * `bufferEvents`; an input larger than that is spilled to files by (customer, hour) and written a
+ * partition at a time (loader/spill.ts), so memory does not grow with the input and each hour is
+ * written once. Loading the same events again, in any order or encoding, or re-running a killed
+ * load, counts nothing twice.
  *
  * @throws TooManyRejectsError when more than `maxRejects` rows are rejected.
  * @throws InputReadError when the input cannot be read.
@@ -221,6 +226,7 @@ export async function loadEvents({
   concurrency = DEFAULT_CONCURRENCY,
   bufferEvents = DEFAULT_BUFFER_EVENTS,
   startsMidInput = false,
+  spillDirectory,
 }: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
   const splitter = new LineSplitter({ startsMidInput });
@@ -240,6 +246,7 @@ export async function loadEvents({
   let line = 0;
   let bytesRead = 0;
   let head: Buffer | undefined;
+  let spill: SpillFiles | undefined;
 
   const reject = async (row: RejectedRow) => {
     await onReject(row);
@@ -279,11 +286,16 @@ export async function loadEvents({
     }
     const { customerId, eventType, transactionId, time } = row.event;
     const digest = digestTransactionId(transactionId);
+    const fingerprint = contentFingerprint(eventType, time);
+    if (spill !== undefined) {
+      spill.add({ customerId, time, digestHi: digest.hi, digestLo: digest.lo, fingerprint, line });
+      return undefined;
+    }
     const seen = buffer.add(customerId, time, {
       transactionId,
       digestHi: digest.hi,
       digestLo: digest.lo,
-      fingerprint: contentFingerprint(eventType, time),
+      fingerprint,
       line,
       raw: text,
     });
@@ -298,6 +310,52 @@ export async function loadEvents({
     ...counts,
     pending: counts.rows - counts.accepted - counts.duplicates - counts.rejected - counts.headers,
   });
+  /**
+   * The buffer is full and the input goes on: from now on rows go to spill files by (customer,
+   * hour), the buffer's rows first, and are written partition by partition once the input is read.
+   */
+  const startSpilling = () => {
+    spill = new SpillFiles(64, spillDirectory);
+    for (const { customerId, hour, events, count, variants } of buffer.buffered()) {
+      for (let at = 0; at < count * EVENT_WORDS; at += EVENT_WORDS) {
+        spill.add({
+          customerId,
+          time: hour + (events[at] as number),
+          digestHi: events[at + 1] as number,
+          digestLo: events[at + 2] as number,
+          fingerprint: events[at + 3] as number,
+          line: events[at + 4] as number,
+        });
+      }
+      for (const { time, digestHi, digestLo, fingerprint, line: variantLine } of variants) {
+        spill.add({ customerId, time, digestHi, digestLo, fingerprint, line: variantLine });
+      }
+    }
+    buffer.clear();
+  };
+
+  /** Writes the spilled rows, one partition (whole hours) at a time. */
+  const writeSpilled = async (files: SpillFiles) => {
+    for (let partition = 0; partition < files.partitions; partition++) {
+      for (const rows of files.read(partition)) {
+        for (const { customerId, time, digestHi, digestLo, fingerprint, line: rowLine } of rows) {
+          const seen = buffer.add(customerId, time, {
+            transactionId: '',
+            digestHi,
+            digestLo,
+            fingerprint,
+            line: rowLine,
+            raw: '',
+          });
+          if (seen === 'same') counts.duplicates++;
+          // A partition larger than the buffer writes some of its hours more than once: still exact.
+          if (buffer.size >= bufferEvents) await write();
+        }
+      }
+      await write();
+    }
+  };
+
   const write = async () => {
     if (buffer.size === 0) return;
     const stats = emptyWriteStats();
@@ -336,7 +394,7 @@ export async function loadEvents({
       for (const text of splitter.push(chunk)) {
         const row = take(text);
         if (row !== undefined) await reject(row);
-        if (buffer.size >= bufferEvents) await write();
+        if (buffer.size >= bufferEvents) startSpilling();
       }
       onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
     }
@@ -345,14 +403,23 @@ export async function loadEvents({
     if (row !== undefined) await reject(row);
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
   } catch (error) {
+    spill?.remove();
     if (error instanceof TooManyRejectsError || error instanceof LoadWriteError) throw error;
     throw new InputReadError(source, stopped(), error);
   } finally {
     input.destroy();
   }
-  if (counts.accepted + counts.duplicates === 0 && buffer.size === 0) {
+  if (counts.accepted + counts.duplicates === 0 && buffer.size === 0 && spill === undefined) {
     throw new NoEventsError(source, stopped(), encodingHint(head));
   }
-  await write();
+  if (spill === undefined) {
+    await write();
+  } else {
+    try {
+      await writeSpilled(spill);
+    } finally {
+      spill.remove();
+    }
+  }
   return { ...counts, source, ...totals, seconds: (performance.now() - startedAt) / 1000 };
 }

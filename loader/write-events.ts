@@ -264,7 +264,9 @@ export async function writeBufferedHours(
       return;
     }
     stats.conflicts++;
-    const id = `transaction_id ${show(variant.transactionId)}`;
+    // A row read back from spill files has left its id behind, and its raw line.
+    const id =
+      variant.transactionId === '' ? 'this transaction_id' : `transaction_id ${show(variant.transactionId)}`;
     if (seen === SEEN_CONFLICT) {
       await onConflict(variant.line, tableConflict(customerId, hour, id), variant.raw);
       return;

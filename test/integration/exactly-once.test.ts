@@ -421,6 +421,9 @@ describe('loading the same events more than once (each event counted once)', () 
 
     it('finds a reused id in the table when its first use was written from an earlier buffer', async () => {
       const table = await newTable();
+      // Larger than the buffer of 2, the input goes to spill files; its one hour comes back as one
+      // partition, written a buffer (2 rows) at a time. Rows read back from spill files have left
+      // their text behind: conflicts among them are listed with their line number only.
       const text = lf([
         'acme,INGEST,t1,2021-03-01 10:05:00+00', //        1 } first buffer write
         'acme,INGEST,t2,2021-03-01 10:06:00+00', //        2 }
@@ -437,7 +440,7 @@ describe('loading the same events more than once (each event counted once)', () 
       expect(loaded.writes).toBe(4);
       expect(loaded.rejects.map((row) => [row.line, row.conflict, row.raw])).toEqual([
         [4, true, ''],
-        [6, true, 'acme,INGEST,t4,2021-03-01 10:09:00+00'],
+        [6, true, ''],
       ]);
       const { actual, expected } = await compareWithRecount(table.store, recountInputs([text]).events);
       expect(actual).toEqual(expected);

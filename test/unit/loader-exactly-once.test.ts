@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   InternalServerError,
@@ -17,6 +21,8 @@ import { FakeDynamoDb, fakeStore, mockDocumentClient, serveFake } from '../suppo
 const HOUR = 3_600_000;
 const CSV = [...generateEventBlocks({ rows: 3_000, customers: 6, days: 2, seed: 7 })].join('');
 const LINES = CSV.split('\n').filter((line) => line !== '');
+/** An order unrelated to time or customer. */
+const digestOf = (line: string) => createHash('sha1').update(line).digest('hex');
 
 /** Events per `customer|yyyy-mm-ddThh`, recounted without the loader (the generator's ids are unique). */
 function recount(lines: readonly string[]): Map<string, number> {
@@ -47,6 +53,7 @@ function load(
   lines: readonly string[],
   options: {
     bufferEvents?: number;
+    spillDirectory?: string;
     concurrency?: number;
     maxElapsedMs?: number;
     rejects?: RejectedRow[];
@@ -57,6 +64,7 @@ function load(
     input: Readable.from([`${lines.join('\n')}\n`]),
     source: 'test.csv',
     bufferEvents: options.bufferEvents,
+    spillDirectory: options.spillDirectory,
     concurrency: options.concurrency ?? 4,
     onReject: (row) => void options.rejects?.push(row),
   });
@@ -94,7 +102,27 @@ describe('loadEvents exactly once', () => {
       LINES.length,
       0,
     ]);
-    expect(again.writes).toBe(Math.ceil(LINES.length / 250));
+    // Larger than its buffer, the input went to spill files and came back one partition at a time.
+    expect(again.writes).toBe(64);
+  });
+
+  it('writes each hour of an unsorted input larger than the buffer once, through spill files', async () => {
+    const shuffled = [...LINES].sort((a, b) => (digestOf(a) < digestOf(b) ? -1 : 1));
+    const spillDirectory = mkdtempSync(join(tmpdir(), 'spill-test-'));
+
+    const summary = await load([...shuffled, ...shuffled.slice(0, 300)], {
+      bufferEvents: 200,
+      spillDirectory,
+    });
+
+    expect(fake.counters()).toEqual(recount(LINES));
+    expect([summary.accepted, summary.duplicates, summary.writes]).toEqual([LINES.length, 300, 64]);
+    const versions = [...fake.items.keys()]
+      .filter((key) => key.includes('\u0000X#'))
+      .map((key) => key.split('#').at(-2));
+    expect(new Set(versions)).toEqual(new Set(['000001']));
+    expect(readdirSync(spillDirectory)).toEqual([]);
+    rmSync(spillDirectory, { recursive: true });
   });
 
   it('counts only the new part of an overlapping export', async () => {
