@@ -63,7 +63,7 @@ export function itemBytes(item: Item): number {
 
 /**
  * Bytes an update writes, as its key plus the attributes it names and the values it sets. Every
- * update of a load (dedup head, counter, directory entry) touches an item of a few small
+ * update of a load (counter, directory entry) touches an item of a few small
  * attributes, far under 1 KB, so it is billed the minimum however its other attributes are sized.
  */
 function updateBytes({ Key, ExpressionAttributeNames = {}, ExpressionAttributeValues = {} }: UpdateInput) {
@@ -91,8 +91,8 @@ export interface CapacityTotals {
   spanUpdates: { calls: number; billedWriteUnits: number; reportedWriteUnits: number };
   /** The dedup reads (strongly consistent Query pages): 1 unit per 4 KB read, at least 1 a page. */
   dedupReads: { calls: number; billedReadUnits: number; reportedReadUnits: number };
-  /** Deduplication data written: digest fragments and the dedup heads the load created. */
-  dedupStorage: { fragments: number; fragmentBytes: number; heads: number; headBytes: number };
+  /** Deduplication data written: the digest fragments the load put. */
+  dedupStorage: { fragments: number; fragmentBytes: number };
 }
 
 const isDedupKey = (key: Item) => typeof key.sk === 'string' && key.sk.startsWith('X#');
@@ -107,7 +107,7 @@ export function meterCapacity(client: DynamoDBClient): CapacityTotals {
     transactions: { calls: 0, items: 0, billedWriteUnits: 0, failedCalls: 0 },
     spanUpdates: { calls: 0, billedWriteUnits: 0, reportedWriteUnits: 0 },
     dedupReads: { calls: 0, billedReadUnits: 0, reportedReadUnits: 0 },
-    dedupStorage: { fragments: 0, fragmentBytes: 0, heads: 0, headBytes: 0 },
+    dedupStorage: { fragments: 0, fragmentBytes: 0 },
   };
 
   const committed = (actions: TransactAction[]) => {
@@ -119,11 +119,6 @@ export function meterCapacity(client: DynamoDBClient): CapacityTotals {
       if (Put !== undefined && isDedupKey(Put.Item)) {
         totals.dedupStorage.fragments++;
         totals.dedupStorage.fragmentBytes += bytes;
-      } else if (Update?.ConditionExpression?.includes('attribute_not_exists') && isDedupKey(Update.Key)) {
-        // The first write to an hour creates its head (key and version number); later ones update it.
-        totals.dedupStorage.heads++;
-        totals.dedupStorage.headBytes +=
-          itemBytes(Update.Key) + attributeValueBytes('v') + attributeValueBytes(1);
       }
     }
   };

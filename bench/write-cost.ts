@@ -46,7 +46,7 @@ export interface WriteCostResult {
     readUsd: number;
     totalUsd: number;
   };
-  /** The deduplication data stored: digest fragments and dedup heads, with DynamoDB's per-item overhead. */
+  /** The deduplication data stored: digest fragments, with DynamoDB's per-item overhead. */
   dedupStorage: {
     items: number;
     bytes: number;
@@ -70,9 +70,8 @@ export function summarizeWriteCost(dataset: string, load: MeteredLoad): WriteCos
   const readUnits = capacity.dedupReads.billedReadUnits;
   const writeUsd = (perMillion(writeUnits.total) / 1e6) * ON_DEMAND_PRICES.writeUsdPerMillionUnits;
   const readUsd = (perMillion(readUnits) / 1e6) * ON_DEMAND_PRICES.readUsdPerMillionUnits;
-  const { fragments, fragmentBytes, heads, headBytes } = capacity.dedupStorage;
-  const dedupItems = fragments + heads;
-  const dedupBytes = fragmentBytes + headBytes + dedupItems * STORED_ITEM_OVERHEAD_BYTES;
+  const { fragments: dedupItems, fragmentBytes } = capacity.dedupStorage;
+  const dedupBytes = fragmentBytes + dedupItems * STORED_ITEM_OVERHEAD_BYTES;
   return {
     dataset,
     rows: load.rows,
