@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type ConsumedReadCapacity, createCounterStore } from '../core/counter-store';
+import { createCounterStore } from '../core/counter-store';
+import type { ConsumedReadCapacity } from '../core/store-requests';
 import { handlerEngine, planAllShapes } from './query-bench';
 import type { DatasetSpan, QueryRequest, ShapeId } from './query-shapes';
 

@@ -15,7 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DigestFragment } from './digests';
-import { TableNotFoundError } from './errors';
+import { IncompleteReadError, TableNotFoundError } from './errors';
 import { directoryKey, FORMAT_KEY, TABLE_FORMAT } from './keys';
 import { DEFAULT_RETRY_POLICY, isRetryableError, type RetryPolicy, withRetries } from './retry';
 import {
@@ -37,6 +37,7 @@ import {
   type HourState,
   hourStateQuery,
   indexQuery,
+  isCompleteHistory,
   mergeCustomerPages,
   readHourCounts,
   readHourState,
@@ -48,14 +49,7 @@ import { createTableInput, formatMarkerPut, legacyDirectoryQuery, tableFormatErr
 import { countOffsetsInRange } from './time-index';
 import type { PlannedTransaction } from './write-plan';
 
-export type {
-  CommitOutcome,
-  ConsumedReadCapacity,
-  CounterRead,
-  CustomerPage,
-  CustomerSummary,
-  HourState,
-} from './store-requests';
+export type { CustomerPage, CustomerSummary, HourState } from './store-requests';
 
 export interface CounterStoreOptions {
   client: DynamoDBClient;
@@ -168,13 +162,21 @@ export function createCounterStore({
       hour: number,
       onFragment?: (fragment: DigestFragment) => void,
     ): Promise<HourState> {
-      const state: HourState = { version: 0, fragments: [] };
-      await queryPages(hourStateQuery(tableName, customerId, hour), (items) => {
-        const page = readHourState(items);
-        state.version = Math.max(state.version, page.version);
-        if (onFragment === undefined) state.fragments.push(...page.fragments);
-        else for (const fragment of page.fragments) onFragment(fragment);
-      });
+      // Read again (with backoff) until the writes seen are complete: see isCompleteHistory.
+      const read = async () => {
+        const state: HourState = { version: 0, fragments: [] };
+        const writes: number[] = [];
+        await queryPages(hourStateQuery(tableName, customerId, hour), (items) => {
+          const page = readHourState(items);
+          writes.push(...page.writes);
+          state.version = Math.max(state.version, page.version);
+          if (onFragment === undefined) state.fragments.push(...page.fragments);
+          else for (const fragment of page.fragments) onFragment(fragment);
+        });
+        if (!isCompleteHistory(writes)) throw new IncompleteReadError();
+        return state;
+      };
+      const state = await withRetries(read, retryPolicy, (error) => error instanceof IncompleteReadError);
       return state;
     },
 

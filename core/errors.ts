@@ -79,6 +79,11 @@ export function quoteInput(value: unknown): string {
   return `${JSON.stringify(value.slice(0, QUOTED_INPUT_LENGTH))}... (${value.length} characters)`;
 }
 
+/** A read of an hour's writes had a gap (a committed write not visible yet); reading again resolves it. */
+export class IncompleteReadError extends Error {
+  override name = 'IncompleteReadError';
+}
+
 /** The message of any thrown value: an Error's message, or the value as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

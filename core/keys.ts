@@ -19,7 +19,7 @@ export const PK = 'pk';
 export const SK = 'sk';
 
 /** The layout this code reads and writes; an older table has another (or no) marker. */
-export const TABLE_FORMAT = 2;
+export const TABLE_FORMAT = 3;
 
 /** The customer directory's partitions: fixed forever, since a customer's shard is derived from it. */
 export const DIRECTORY_SHARDS = 16;

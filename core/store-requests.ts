@@ -1,5 +1,5 @@
 import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DigestFragment } from './digests';
+import { DIGEST_ENTRY_BYTES, DigestFragment } from './digests';
 import { CorruptItemError } from './errors';
 import {
   counterKey,
@@ -152,17 +152,45 @@ export function hourStateQuery(tableName: string, customerId: string, hour: numb
   };
 }
 
+const DIGEST_FRAGMENT_SK = /^X#\d{4}-\d{2}-\d{2}T\d{2}#(\d{6})#0000$/;
+
 /**
- * The state of one hour from the items of its hour state query: its digests, and its version, the
- * number of the last write (`X#<hour>#<write>#<part>`; writes are numbered 1, 2, … without gaps).
+ * The state of one hour from (a page of) the items of its hour state query: its digests, its
+ * version (the number of its last write) and the numbers of the writes seen, one digest fragment
+ * each (`X#<hour>#<write>#0000`).
+ *
+ * @throws CorruptItemError for an item that is not a digest fragment of this layout.
  */
-export function readHourState(items: readonly Item[]): HourState {
-  const state: HourState = { version: 0, fragments: [] };
+export function readHourState(items: readonly Item[]): HourState & { writes: number[] } {
+  const state: HourState & { writes: number[] } = { version: 0, fragments: [], writes: [] };
   for (const item of items) {
-    state.version = Math.max(state.version, Number(String(item[SK]).split('#')[2]));
-    state.fragments.push(new DigestFragment(item.digests as Uint8Array));
+    const write = DIGEST_FRAGMENT_SK.exec(String(item[SK]))?.[1];
+    const digests = item.digests;
+    if (
+      write === undefined ||
+      !(digests instanceof Uint8Array) ||
+      digests.byteLength % DIGEST_ENTRY_BYTES !== 0
+    ) {
+      throw corruptItem(
+        item,
+        `is not a digest fragment (X#<hour>#<write>#0000 with ${DIGEST_ENTRY_BYTES}-byte entries)`,
+      );
+    }
+    state.writes.push(Number(write));
+    state.version = Math.max(state.version, Number(write));
+    state.fragments.push(new DigestFragment(digests));
   }
   return state;
+}
+
+/**
+ * True when `writes` are exactly 1 to their highest, once each. A Query is only read-committed
+ * towards transactions, so it could in principle miss a committed write while seeing a later one;
+ * a reader that missed write 2 would count its events again.
+ */
+export function isCompleteHistory(writes: readonly number[]): boolean {
+  const seen = new Set(writes);
+  return seen.size === writes.length && writes.every((write) => write >= 1 && write <= writes.length);
 }
 
 /**

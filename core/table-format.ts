@@ -21,7 +21,8 @@ export function tableFormatError(tableName: string, format: unknown): TableForma
       ? `table ${tableName} was written by an earlier version (one load id per file, no per-event ` +
           'deduplication data), so events loaded into it now could be counted twice; load your files ' +
           'into a new table (--table NAME) and point the API at that table'
-      : `table ${tableName} has layout ${String(format)}; this version reads and writes layout ${TABLE_FORMAT}`,
+      : `table ${tableName} has layout ${String(format)}; this version reads and writes layout ${TABLE_FORMAT}, ` +
+          'and mixing them could count events twice; load your files into a new table (--table NAME)',
   );
 }
 

@@ -1,7 +1,7 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from './digests';
 import { counterKey, digestFragmentKey, directoryKey, indexFragmentKey, MAX_WRITE_VERSION, PK } from './keys';
-import { MAX_OFFSETS_PER_INDEX_ITEM, packOffsets } from './time-index';
+import { packOffsets } from './time-index';
 
 /*
  * What a load writes, decided in pure code: hour writes in, transactions out. The DynamoDB I/O
@@ -13,10 +13,13 @@ export const MAX_ACTIONS_PER_TRANSACTION = 100;
 /** A transaction may carry at most 4 MB; stay well below it. */
 export const MAX_TRANSACTION_BYTES = 3_500_000;
 /**
- * Events one hour write carries at most: 16 bytes each (offset and digest entry) stay under the
- * transaction's size with its 1 + 2 + 5 items. A larger batch is written as several hour writes.
+ * Events one hour write carries at most: what one digest fragment holds, so that each write's
+ * digests are one item. A Query is only read-committed towards transactions: it could return some
+ * items of a committed write and not others, and a reader that saw half of a write's digests would
+ * count the other half again. One item is seen whole or not at all. A larger batch is written as
+ * several hour writes, one after the other.
  */
-export const MAX_EVENTS_PER_HOUR_WRITE = 150_000;
+export const MAX_EVENTS_PER_HOUR_WRITE = MAX_DIGESTS_PER_ITEM;
 /** Room for keys, attribute names and numbers of one item, on top of its binary payload. */
 const ITEM_OVERHEAD_BYTES = 256;
 
@@ -44,17 +47,11 @@ export interface PlannedTransaction {
 
 const events = (write: HourWrite) => write.offsets.length;
 
-/** Number of fragments of `count` entries at `perItem` each. */
-const fragments = (count: number, perItem: number) => Math.ceil(count / perItem);
-
-function hourWriteActions(write: HourWrite): number {
-  return (
-    1 + fragments(events(write), MAX_OFFSETS_PER_INDEX_ITEM) + fragments(events(write), MAX_DIGESTS_PER_ITEM)
-  );
-}
+/** Counter, digest fragment and time index fragment. */
+const HOUR_WRITE_ACTIONS = 3;
 
 function hourWriteBytes(write: HourWrite): number {
-  return write.offsets.byteLength + write.digests.byteLength + hourWriteActions(write) * ITEM_OVERHEAD_BYTES;
+  return write.offsets.byteLength + write.digests.byteLength + HOUR_WRITE_ACTIONS * ITEM_OVERHEAD_BYTES;
 }
 
 /**
@@ -81,39 +78,26 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
       },
     },
   ];
-  const perItemBytes = MAX_DIGESTS_PER_ITEM * DIGEST_ENTRY_BYTES;
-  for (let part = 0; part * perItemBytes < digests.byteLength; part++) {
-    const slice = digests.subarray(part * perItemBytes, (part + 1) * perItemBytes);
-    items.push({
+  items.push(
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...digestFragmentKey(customerId, hour, next, 0), events: offsets.length, digests },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      },
+    },
+    {
       Put: {
         TableName: tableName,
         Item: {
-          ...digestFragmentKey(customerId, hour, next, part),
-          events: slice.byteLength / DIGEST_ENTRY_BYTES,
-          digests: slice,
-        },
-        ...(part === 0
-          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-          : {}),
-      },
-    });
-  }
-  for (let part = 0; part * MAX_OFFSETS_PER_INDEX_ITEM < offsets.length; part++) {
-    const slice = offsets.subarray(
-      part * MAX_OFFSETS_PER_INDEX_ITEM,
-      (part + 1) * MAX_OFFSETS_PER_INDEX_ITEM,
-    );
-    items.push({
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...indexFragmentKey(customerId, hour, next, part),
-          events: slice.length,
-          offsets: packOffsets(slice),
+          ...indexFragmentKey(customerId, hour, next, 0),
+          events: offsets.length,
+          offsets: packOffsets(offsets),
         },
       },
-    });
-  }
+    },
+  );
   return items;
 }
 
@@ -211,14 +195,14 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
       );
     }
     hours.add(hourKey);
-    const needed = hourWriteActions(write) + (customers.has(write.customerId) ? 0 : 1);
+    const needed = HOUR_WRITE_ACTIONS + (customers.has(write.customerId) ? 0 : 1);
     if (
       actions + needed > MAX_ACTIONS_PER_TRANSACTION ||
       bytes + hourWriteBytes(write) > MAX_TRANSACTION_BYTES
     ) {
       close();
     }
-    actions += hourWriteActions(write) + (customers.has(write.customerId) ? 0 : 1);
+    actions += HOUR_WRITE_ACTIONS + (customers.has(write.customerId) ? 0 : 1);
     bytes += hourWriteBytes(write);
     customers.add(write.customerId);
     current.push(write);

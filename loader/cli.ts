@@ -37,6 +37,12 @@ const EXIT = {
 /** A hung connection must not hang the load: such a request is abandoned and retried. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * Retries of a transaction keep its client request token, which DynamoDB honours for 10 minutes:
+ * within them, an attempt that committed unseen is answered as such rather than refused.
+ */
+const MAX_RETRY_SECONDS = 540;
+
 /** The buffer fits the 256 MB heap `npm run load` gives the loader (package.json). */
 const MAX_BUFFER_EVENTS = 1_000_000;
 
@@ -58,7 +64,8 @@ ${targetOptionsHelp(26)}
   --buffer-events N       events held in memory between writes, about 40 bytes each
                           (default: ${DEFAULT_BUFFER_EVENTS}, at most ${MAX_BUFFER_EVENTS})
   --max-retry-seconds S   how long one request is retried on throttling, conflicts, 5xx or
-                          network errors before the load stops (default: ${DEFAULT_RETRY_POLICY.maxElapsedMs / 1000})
+                          network errors before the load stops (default: ${DEFAULT_RETRY_POLICY.maxElapsedMs / 1000},
+                          at most ${MAX_RETRY_SECONDS})
   --json                  print the summary as one JSON object
   -h, --help              show this help
 
@@ -119,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       integerOption('buffer-events', parsed.values['buffer-events'], 1, MAX_BUFFER_EVENTS) ??
       DEFAULT_BUFFER_EVENTS;
     maxRetrySeconds =
-      integerOption('max-retry-seconds', parsed.values['max-retry-seconds'], 0) ??
+      integerOption('max-retry-seconds', parsed.values['max-retry-seconds'], 0, MAX_RETRY_SECONDS) ??
       DEFAULT_RETRY_POLICY.maxElapsedMs / 1000;
   } catch (error) {
     printCliError(error, `\n${HELP}`);

@@ -27,7 +27,7 @@ export interface SpilledRow {
  * the loader's buffer. Read back one partition at a time, each (customer, hour) comes back whole, so
  * the loader writes each hour once however the input is ordered, where writing the buffer whenever
  * it fills would write every hour of a randomly ordered input once per buffer. 28 bytes a row on
- * disk; in memory, a chunk per partition and the customer ids.
+ * disk, freed when the load ends however it ends; in memory, a chunk per partition and the customer ids.
  */
 export class SpillFiles {
   private readonly dir: string;
@@ -45,6 +45,8 @@ export class SpillFiles {
   ) {
     this.dir = mkdtempSync(join(parent, 'event-counts-spill-'));
     this.fds = Array.from({ length: partitions }, (_, i) => openSync(join(this.dir, `${i}.bin`), 'w+'));
+    // Unlinked at once, kept open: the space goes back when the process ends, killed or not.
+    rmSync(this.dir, { recursive: true, force: true });
     this.chunks = Array.from({ length: partitions }, () => new Uint32Array(CHUNK_RECORDS * RECORD_WORDS));
     this.filled = Array.from({ length: partitions }, () => 0);
   }
@@ -106,9 +108,8 @@ export class SpillFiles {
     }
   }
 
-  /** Closes and deletes the files. */
+  /** Closes the files, which frees their space. */
   remove(): void {
     for (const fd of this.fds) closeSync(fd);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

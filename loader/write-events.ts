@@ -317,6 +317,7 @@ export async function writeBufferedHours(
           stats.itemsWritten += transaction.items.length;
           for (const write of transaction.writes) {
             const pending = pendingOf.get(write) as PendingHour;
+            pending.staleReads = 0;
             stats.accepted += write.offsets.length;
             widen(write.customerId, write.hour + (write.offsets[0] as number));
             widen(write.customerId, write.hour + (write.offsets[write.offsets.length - 1] as number));
@@ -339,15 +340,23 @@ export async function writeBufferedHours(
       work = work.filter((pending) => count(pending) > 0);
     }
   };
+  const widenSpans = () =>
+    forEachConcurrently([...spans], concurrency, ([customerId, { first, last }]) =>
+      store.widenCustomerSpan(customerId, first, last),
+    );
   // A window at a time, so that the planned requests of a buffer spanning many hours never sit in
   // memory all at once.
-  for (let from = 0; from < hours.length; from += WINDOW_HOURS) {
-    await writeWindow(hours.slice(from, from + WINDOW_HOURS));
+  try {
+    for (let from = 0; from < hours.length; from += WINDOW_HOURS) {
+      await writeWindow(hours.slice(from, from + WINDOW_HOURS));
+    }
+  } catch (error) {
+    // What was counted before the failure gets its span too; the failure is what the caller hears of.
+    await widenSpans().catch(() => {});
+    throw error;
   }
   // After the events are counted, so that the span never includes an event that lost a race: the
   // transaction that creates an entry sets its span from its own events, and this widens it.
-  await forEachConcurrently([...spans], concurrency, ([customerId, { first, last }]) =>
-    store.widenCustomerSpan(customerId, first, last),
-  );
+  await widenSpans();
   return stats;
 }

@@ -27,6 +27,7 @@ import 'aws-sdk-client-mock-jest';
 import { type CounterStore, createCounterStore } from '../../core/counter-store';
 import { DIGEST_ENTRY_BYTES, packDigests } from '../../core/digests';
 import {
+  CorruptItemError,
   StoreThrottledError,
   StoreUnavailableError,
   TableFormatError,
@@ -328,10 +329,27 @@ describe('createCounterStore readHourState', () => {
       .on(QueryCommand)
       .rejectsOnce(throttled())
       .resolves({
-        Items: [{ sk: digestFragmentKey('alpha', FIRST_HOUR, 4, 0).sk, digests: entries([1, 2, 3]) }],
+        Items: [{ sk: digestFragmentKey('alpha', FIRST_HOUR, 1, 0).sk, digests: entries([1, 2, 3]) }],
       });
 
-    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).resolves.toMatchObject({ version: 4 });
+    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).resolves.toMatchObject({ version: 1 });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
+  });
+
+  it('reads again when a write is missing below the last one seen (a Query is only read-committed)', async () => {
+    const fragment = (write: number) => ({
+      sk: digestFragmentKey('alpha', FIRST_HOUR, write, 0).sk,
+      digests: entries([write, write, write]),
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [fragment(1), fragment(3)] })
+      .resolves({ Items: [fragment(1), fragment(2), fragment(3)] });
+
+    const state = await storeWith().readHourState('alpha', FIRST_HOUR);
+
+    expect(state.version).toBe(3);
+    expect(state.fragments).toHaveLength(3);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 
@@ -345,7 +363,7 @@ describe('createCounterStore readHourState', () => {
       ],
     });
 
-    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).rejects.toThrow(RangeError);
+    await expect(storeWith().readHourState('alpha', FIRST_HOUR)).rejects.toThrow(CorruptItemError);
   });
 });
 

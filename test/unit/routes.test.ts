@@ -1,7 +1,7 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { CustomerSummary } from '../../core/counter-store';
 import { StoreThrottledError, StoreUnavailableError } from '../../core/errors';
+import type { CustomerSummary } from '../../core/store-requests';
 import type { Logger } from '../../lambda/http';
 import { type ApiReader, createRouter } from '../../lambda/routes';
 import { apiEvent } from '../support/api-event';

@@ -50,12 +50,12 @@ describe('SpillFiles', () => {
     expect(new Set(partitionOf.values()).size).toBeGreaterThan(1);
   });
 
-  it('removes its files', () => {
+  it('leaves nothing on disk to clean up, even if the process is killed before remove()', () => {
     const files = new SpillFiles(4, parent);
     files.add(row('c1', 0, 0));
 
-    files.remove();
-
     expect(readdirSync(parent)).toEqual([]);
+    expect([...files.read(0), ...files.read(1), ...files.read(2), ...files.read(3)].flat()).toHaveLength(1);
+    files.remove();
   });
 });

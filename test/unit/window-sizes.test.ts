@@ -5,10 +5,10 @@ import {
   MAX_HOURLY_BUCKETS,
   windowBuckets,
 } from '../../core/buckets';
-import type { CustomerSummary } from '../../core/counter-store';
 import { CustomerNotFoundError, InvalidParameterError } from '../../core/errors';
 import { type CountReader, queryEventCounts, resolveRange } from '../../core/event-counts';
 import { checkRange, parseEventCountsInput } from '../../core/query-input';
+import type { CustomerSummary } from '../../core/store-requests';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from '../../core/digests';
+import { DIGEST_ENTRY_BYTES } from '../../core/digests';
 import {
   counterKey,
   digestFragmentKey,
@@ -7,7 +7,7 @@ import {
   indexFragmentKey,
   MAX_WRITE_VERSION,
 } from '../../core/keys';
-import { MAX_OFFSETS_PER_INDEX_ITEM, packOffsets } from '../../core/time-index';
+import { packOffsets } from '../../core/time-index';
 import {
   customersOf,
   type HourWrite,
@@ -131,10 +131,8 @@ function busyWrites(): HourWrite[] {
     ...Array.from({ length: 80 }, (_, h) => hourWrite('bravo', h, 40, h % 2 === 0 ? 0 : 17)),
     hourWrite('charlie', 0, 1),
     hourWrite('hot', 0, MAX_EVENTS_PER_HOUR_WRITE, 4),
-    hourWrite('hot', 1, MAX_OFFSETS_PER_INDEX_ITEM + 1),
-    hourWrite('hot', 2, MAX_DIGESTS_PER_ITEM),
-    hourWrite('hot', 3, MAX_DIGESTS_PER_ITEM + 1, 1),
-    ...Array.from({ length: 12 }, (_, h) => hourWrite('heavy', h, 90_000)),
+    hourWrite('hot', 1, MAX_EVENTS_PER_HOUR_WRITE - 1),
+    ...Array.from({ length: 40 }, (_, h) => hourWrite('heavy', h, 30_000)),
   ];
 }
 
@@ -221,22 +219,14 @@ describe('planTransactions', () => {
     }
   });
 
-  it('splits a large hour into fragments of at most 96,000 offsets and 32,000 digest entries', () => {
-    const cases: [number, number, number][] = [
-      [MAX_EVENTS_PER_HOUR_WRITE, 2, 5],
-      [MAX_OFFSETS_PER_INDEX_ITEM + 1, 2, 4],
-      [MAX_DIGESTS_PER_ITEM, 1, 1],
-      [MAX_DIGESTS_PER_ITEM + 1, 1, 2],
-    ];
-    for (const [events, indexParts, digestParts] of cases) {
-      const write = writes.find((w) => w.customerId === 'hot' && w.offsets.length === events) as HourWrite;
+  it('writes one time index fragment and one digest fragment per write, each with all its events', () => {
+    for (const write of writes) {
       const { items } = transactionOf.get(write) as PlannedTransaction;
 
       const index = fragmentsOf(items, write, 'I');
       const digests = fragmentsOf(items, write, 'X');
-      expect([index.length, digests.length]).toEqual([indexParts, digestParts]);
-      for (const item of index) expect(item.events).toBeLessThanOrEqual(MAX_OFFSETS_PER_INDEX_ITEM);
-      for (const item of digests) expect(item.events).toBeLessThanOrEqual(MAX_DIGESTS_PER_ITEM);
+      expect([index.length, digests.length]).toEqual([1, 1]);
+      expect([index[0]?.events, digests[0]?.events]).toEqual([write.offsets.length, write.offsets.length]);
     }
   });
 
@@ -372,13 +362,13 @@ describe('planTransactions', () => {
     expect(describePlan(planTransactions(TABLE_NAME, interleaved))).toEqual(describePlan(plan));
   });
 
-  it('plans one transaction of 1 + 2 + 5 items and a directory update for a maximal write', () => {
+  it('plans one transaction of 1 + 1 + 1 items and a directory update for a maximal write', () => {
     const write = hourWrite('solo', 0, MAX_EVENTS_PER_HOUR_WRITE);
 
     const [only, ...rest] = planTransactions(TABLE_NAME, [write]);
 
     expect(rest.length).toBe(0);
-    expect(only?.items).toHaveLength(1 + 2 + 5 + 1);
+    expect(only?.items).toHaveLength(1 + 1 + 1 + 1);
     expect(binaryBytes(only?.items ?? [])).toBe(MAX_EVENTS_PER_HOUR_WRITE * (4 + DIGEST_ENTRY_BYTES));
   });
 
