@@ -14,12 +14,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { PUBLIC_ROUTE_KEYS } from '../lambda/page-sign-in';
 import { BrowserSignIn } from './browser-sign-in';
+import { LAMBDA_BUNDLING } from './bundling';
 import { readAuthSettings, readContextFlag } from './context';
 import { Ingest } from './ingest';
 import { addServiceAlarms } from './service-alarms';
@@ -116,18 +117,7 @@ export class EventCountsStack extends Stack {
         // Stack traces from the minified bundle point at the TypeScript sources.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        // Bundled on this machine by the esbuild in node_modules: no Docker needed.
-        forceDockerBundling: false,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        minify: true,
-        sourceMap: true,
-        // Ship the SDK version the tests ran against instead of the runtime's, tree-shaken.
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     Validations.of(apiFunction).acknowledge({
       id: 'Serverless-LambdaDLQ',

@@ -6,7 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, EventSourceMapping, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -21,6 +21,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REPORTS_PREFIX } from '../lambda/ingest-reports';
+import { LAMBDA_BUNDLING } from './bundling';
 
 const PROJECT_ROOT = join(__dirname, '..');
 
@@ -169,16 +170,7 @@ export class Ingest extends Construct {
         S3_ENDPOINT: '',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        minify: true,
-        sourceMap: true,
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     // One message per invocation: an object (or range) gets the whole timeout and memory, and a
     // failure concerns that message alone. Batch item failures make SQS redeliver only failed

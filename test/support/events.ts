@@ -2,23 +2,13 @@
  * Small, deterministic event files for tests: generated rows, shuffles and slices, as text.
  */
 
-const HOUR = 3_600_000;
+import { seededRandom } from './regex-samples';
 
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32), so failures can be reproduced. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const HOUR = 3_600_000;
 
 /** A copy of `items` in an order set by `seed`. */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
@@ -52,7 +42,7 @@ export function generateLines({
   seed: number;
   prefix?: string;
 }): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const lines: string[] = [];
   let previous = { customer: customers[0] as string, time: hours[0] as number };
   for (let n = 0; n < rows; n++) {
