@@ -47,28 +47,16 @@ export const counterKey = (customerId: string, hour: number): ItemKey => ({
   [SK]: `H#${hourKeyPart(hour)}`,
 });
 
-const writeSuffix = (version: number, part: number) =>
-  `#${String(version).padStart(6, '0')}#${String(part).padStart(4, '0')}`;
+/** The key of a fragment of one write to an hour: `I` for its time index, `X` for its digests. */
+const fragmentKey =
+  (prefix: 'I' | 'X') =>
+  (customerId: string, hour: number, version: number, part: number): ItemKey => ({
+    [PK]: customerPk(customerId),
+    [SK]: `${prefix}#${hourKeyPart(hour)}#${String(version).padStart(6, '0')}#${String(part).padStart(4, '0')}`,
+  });
 
-export const indexFragmentKey = (
-  customerId: string,
-  hour: number,
-  version: number,
-  part: number,
-): ItemKey => ({
-  [PK]: customerPk(customerId),
-  [SK]: `I#${hourKeyPart(hour)}${writeSuffix(version, part)}`,
-});
-
-export const digestFragmentKey = (
-  customerId: string,
-  hour: number,
-  version: number,
-  part: number,
-): ItemKey => ({
-  [PK]: customerPk(customerId),
-  [SK]: `X#${hourKeyPart(hour)}${writeSuffix(version, part)}`,
-});
+export const indexFragmentKey = fragmentKey('I');
+export const digestFragmentKey = fragmentKey('X');
 
 /**
  * The sort key range of one hour's items under `prefix` (`I` or `X`): `P#<hour>` up to `P#<hour>$`

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createHandler } from '../../lambda/create-handler';
 import { PUBLIC_ROUTE_KEYS } from '../../lambda/page-sign-in';
 import { loadEvents } from '../../loader/load-events';
 import { createJwtAuthorizer } from '../../local/jwt-auth';
 import { localLambdaContext } from '../../local/lambda-context';
 import { createLocalServer } from '../../local/server';
+import { launchChromium, watchPageProblems } from '../support/chromium';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
 
@@ -19,17 +20,6 @@ import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
  * token, and asks to sign in again when the token expires or the API refuses it.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SESSION_KEY = 'event-counts.session';
 const SCREENSHOT = 'test/artifacts/usage-page-signed-in.png';
 const CSV = [
@@ -52,9 +42,6 @@ describe('the usage page with sign-in (auth=jwt) in headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the usage page test needs Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-    }
     issuer = await startTestIssuer();
     table = await createTestTable('usage-page-sign-in');
     await loadEvents({ store: table.store, input: Readable.from([CSV]), source: 'fixture.csv' });
@@ -79,17 +66,13 @@ describe('the usage page with sign-in (auth=jwt) in headless Chromium', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     issuer.allowRedirectUri(`${base}/`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('request', (request) => {
       if (request.url().startsWith(`${base}/v1/`)) apiAuthorizations.push(request.headers().authorization);
     });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     // The refused requests of the 401 test are logged by the browser, as intended.
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && !text.includes('status of 401')) problems.push(`console: ${text}`);
-    });
+    watchPageProblems(page, problems, 401);
   });
 
   afterAll(async () => {

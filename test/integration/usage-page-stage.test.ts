@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createHandler } from '../../lambda/create-handler';
 import { loadEvents } from '../../loader/load-events';
 import { localLambdaContext } from '../../local/lambda-context';
 import { createLocalServer, listen } from '../../local/server';
+import { launchChromium } from '../support/chromium';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
 const STAGE = 'prod';
 
 /*
@@ -24,11 +22,6 @@ describe('the usage page under a named stage, in headless Chromium', () => {
   const requested: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `this test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
-      );
-    }
     table = await createTestTable('usage-page-stage');
     const csv = ['c1,INGEST,t1,2021-03-01 04:10:00+00', 'c2,INGEST,t2,2021-03-01 05:30:00+00'].join('\n');
     await loadEvents({ store: table.store, input: Readable.from([csv]), source: 'fixture.csv' });
@@ -46,7 +39,7 @@ describe('the usage page under a named stage, in headless Chromium', () => {
     });
     await listen(server, 0);
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,26 +1,16 @@
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createRouter } from '../../lambda/routes';
 import { loadEvents } from '../../loader/load-events';
 import { createLocalServer } from '../../local/server';
+import { launchChromium, watchPageProblems } from '../support/chromium';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 const DATA = 'data/events.csv';
 const CUSTOMER = 'b4f9279a0196e40632e947dd1a88e857';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test/artifacts/usage-page.png';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface CountsBody {
   total: number;
@@ -36,26 +26,15 @@ describe('the usage page in headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `the usage page test needs Chromium at ${CHROMIUM}, which does not exist: ` +
-          'install it with `apt-get update && apt-get install -y chromium` (or set CHROMIUM_PATH)',
-      );
-    }
     table = await createTestTable('usage-page');
     await loadEvents({ store: table.store, input: createReadStream(DATA), source: DATA });
     server = createLocalServer(createRouter(table.store));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 980 } });
-    // Script errors and content-security-policy violations both surface here; the one 400 the
-    // error test asks for is the browser logging a failed request, as intended.
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && !text.includes('status of 400')) problems.push(`console: ${text}`);
-    });
+    // The error test asks for one 400 on purpose.
+    watchPageProblems(page, problems, 400);
   });
 
   afterAll(async () => {
