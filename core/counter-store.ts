@@ -35,21 +35,23 @@ import {
   DIRECTORY_SHARD_NUMBERS,
   directoryShardQuery,
   type HourState,
+  type HourIndexRead,
   hourStateQuery,
-  indexQuery,
+  indexMinuteQuery,
+  indexWholeQuery,
   isCompleteHistory,
   mergeCustomerPages,
   readHourCounts,
+  decodeHourIndex,
   readHourState,
-  readIndexFragments,
   toCustomerSummary,
   widenSpanUpdates,
 } from './store-requests';
 import { createTableInput, formatMarkerPut, legacyDirectoryQuery, tableFormatError } from './table-format';
-import { countOffsetsInRange } from './time-index';
+import { countInHourIndex, minutesOfCuts } from './time-index';
 import type { PlannedTransaction } from './write-plan';
 
-export type { CustomerPage, CustomerSummary, HourState } from './store-requests';
+export type { CustomerPage, CustomerSummary, HourIndexRead, HourState } from './store-requests';
 
 export interface CounterStoreOptions {
   client: DynamoDBClient;
@@ -124,6 +126,36 @@ export function createCounterStore({
     return items;
   }
 
+  /**
+   * One read of an hour's time index: its `W` items and the parts of `minutes`, in parallel. A read
+   * that saw part of a write (see HourIndexRead) is repeated, at most INDEX_READ_ATTEMPTS times in
+   * all, and then returned as it is, marked inconsistent.
+   */
+  async function readHourIndex(
+    customerId: string,
+    hour: number,
+    minutes: readonly number[],
+  ): Promise<HourIndexRead> {
+    let result: HourIndexRead | undefined;
+    for (let attempt = 1; attempt <= INDEX_READ_ATTEMPTS && !result?.consistent; attempt++) {
+      const [whole, ...parts] = await Promise.all([
+        queryAll(indexWholeQuery(tableName, customerId, hour), { read: 'index', customerId, hour }),
+        ...minutes.map((minute) =>
+          queryAll(indexMinuteQuery(tableName, customerId, hour, minute), {
+            read: 'index',
+            customerId,
+            hour,
+            minute,
+          }),
+        ),
+      ]);
+      result = decodeHourIndex(whole ?? [], new Map(minutes.map((minute, i) => [minute, parts[i] ?? []])));
+      // A torn read shows a write still being applied: give it a moment before reading again.
+      if (!result.consistent && attempt < INDEX_READ_ATTEMPTS) await pause(25 * attempt);
+    }
+    return result as HourIndexRead;
+  }
+
   return {
     tableName,
 
@@ -137,19 +169,20 @@ export function createCounterStore({
       return readHourCounts(await queryAll(counterQuery(tableName, customerId, firstHour, lastHour), read));
     },
 
-    /** Number of events of one customer in `[hour + fromOffset, hour + toOffset)`, from the hour's time index. */
+    readHourIndex,
+
+    /**
+     * Number of events of one customer in `[hour + fromOffset, hour + toOffset)`, from the hour's
+     * time index: its `W` items and the parts of the minutes the two cuts fall in, nothing more.
+     */
     async countEventsInHour(
       customerId: string,
       hour: number,
       fromOffset: number,
       toOffset: number,
     ): Promise<number> {
-      const read: CounterRead = { read: 'index', customerId, hour };
-      const items = await queryAll(indexQuery(tableName, customerId, hour), read);
-      let count = 0;
-      for (const offsets of readIndexFragments(customerId, hour, items))
-        count += countOffsetsInRange(offsets, fromOffset, toOffset);
-      return count;
+      const { index } = await readHourIndex(customerId, hour, minutesOfCuts(fromOffset, toOffset));
+      return countInHourIndex(index, fromOffset, toOffset);
     },
 
     /**
@@ -292,6 +325,9 @@ export function createCounterStore({
   };
 }
 
-const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
+/** Reads of an hour's time index before answering from one that saw part of a write. */
+const INDEX_READ_ATTEMPTS = 3;
+
+const pause = (ms = 200) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type CounterStore = ReturnType<typeof createCounterStore>;

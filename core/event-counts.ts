@@ -1,11 +1,18 @@
 import { bucketIndexOfHour, type TimeRange, type WindowSize, windowBuckets } from './buckets';
 import type { CounterStore } from './counter-store';
+import type { EdgeCache } from './edge-cache';
 import { CustomerNotFoundError } from './errors';
 import { checkRange, type EventCountsInput } from './query-input';
 import { HOUR_MS, hourStart, MAX_TIME_MS, MIN_TIME_MS } from './time';
+import { countInHourIndex, type HourIndex, minutesOfCuts, missingMinutes } from './time-index';
 
-/** The reads a range query needs; the DynamoDB store provides them, tests may fake them. */
-export type CountReader = Pick<CounterStore, 'queryHourCounts' | 'countEventsInHour'>;
+/**
+ * The reads a range query needs; the DynamoDB store provides them, tests may fake them. With an
+ * `edgeCache` and `readHourIndex`, edge hours are answered from the cache while their counters
+ * show no new write (lambda/create-handler.ts adds the cache).
+ */
+export type CountReader = Pick<CounterStore, 'queryHourCounts' | 'countEventsInHour'> &
+  Partial<Pick<CounterStore, 'readHourIndex'>> & { edgeCache?: EdgeCache };
 
 /** The reads that fill in a missing bound from the customer directory. */
 export type CustomerReader = Pick<CounterStore, 'getCustomer'>;
@@ -31,12 +38,19 @@ function partialOffsets(hour: number, range: TimeRange): { from: number; to: num
   return from === 0 && to === HOUR_MS ? undefined : { from, to };
 }
 
+/** A partial edge hour of a range: the offsets within the hour that the range covers. */
+interface Edge {
+  hour: number;
+  from: number;
+  to: number;
+}
+
 /**
  * The events of each stored hour of `range`, keyed by hour start: one Query for the counters, and
  * a time-index read for the range's first and last hour only when they are partial. Every other
  * hour lies wholly inside the range, so its counter is already exact. The edge reads run alongside
  * the counter Query rather than after it: one round trip instead of two, at the price of an index
- * Query that finds nothing when an edge hour has no events.
+ * Query that finds nothing when an edge hour has no events. With an edge cache, see countEdgesCached.
  */
 async function countEventsByHour(
   reader: CountReader,
@@ -45,16 +59,72 @@ async function countEventsByHour(
 ): Promise<Map<number, number>> {
   const firstHour = hourStart(range.start);
   const lastHour = hourStart(range.end - 1);
-  const edges = [...new Set([firstHour, lastHour])].flatMap((hour) => {
+  const edges: Edge[] = [...new Set([firstHour, lastHour])].flatMap((hour) => {
     const offsets = partialOffsets(hour, range);
     return offsets === undefined ? [] : [{ hour, ...offsets }];
   });
+  const { edgeCache, readHourIndex } = reader;
+  if (edgeCache !== undefined && readHourIndex !== undefined && edges.length > 0) {
+    return countEdgesCached(reader, edgeCache, readHourIndex, customerId, firstHour, lastHour, edges);
+  }
   const [counters, ...edgeCounts] = await Promise.all([
     reader.queryHourCounts(customerId, firstHour, lastHour),
     ...edges.map(({ hour, from, to }) => reader.countEventsInHour(customerId, hour, from, to)),
   ]);
   edges.forEach(({ hour }, i) => {
     counters.set(hour, edgeCounts[i] ?? 0);
+  });
+  return counters;
+}
+
+/**
+ * countEventsByHour with an edge cache. An edge whose entry holds the minutes its cuts need waits
+ * for the counter Query and is answered from the entry when the hour's counter (0 when absent)
+ * equals the entry's events: same count, same writes (core/edge-cache.ts). Only a changed count
+ * costs a second round trip, to read the edge again. An edge without a usable entry is read
+ * alongside the counter Query, as without a cache, and its read is kept when consistent.
+ */
+async function countEdgesCached(
+  reader: CountReader,
+  cache: EdgeCache,
+  readHourIndex: CounterStore['readHourIndex'],
+  customerId: string,
+  firstHour: number,
+  lastHour: number,
+  edges: Edge[],
+): Promise<Map<number, number>> {
+  const readEdge = async ({ hour, from, to }: Edge, cached: HourIndex | undefined): Promise<number> => {
+    const { index, consistent } = await readHourIndex(customerId, hour, minutesOfCuts(from, to));
+    if (consistent) {
+      // The same writes: keep the minutes read before too, so cuts in either are answered.
+      const minutes =
+        cached?.writes === index.writes ? new Map([...cached.minutes, ...index.minutes]) : index.minutes;
+      cache.set(customerId, hour, { ...index, minutes });
+    }
+    return countInHourIndex(index, from, to);
+  };
+  const plans = edges.map((edge) => {
+    const cached = cache.get(customerId, edge.hour);
+    const usable = cached !== undefined && missingMinutes(cached, edge.from, edge.to).length === 0;
+    return { edge, cached: usable ? cached : undefined, read: usable ? undefined : readEdge(edge, cached) };
+  });
+  // One Promise.all, so that a failing edge read is handled even while the counters are pending.
+  const [counters, ...early] = await Promise.all([
+    reader.queryHourCounts(customerId, firstHour, lastHour),
+    ...plans.map(({ read }) => read),
+  ]);
+  const counts = await Promise.all(
+    plans.map(({ edge, cached }, i) => {
+      const read = early[i];
+      if (read !== undefined) return read;
+      if (cached !== undefined && cached.events === (counters.get(edge.hour) ?? 0)) {
+        return countInHourIndex(cached, edge.from, edge.to);
+      }
+      return readEdge(edge, cached);
+    }),
+  );
+  edges.forEach(({ hour }, i) => {
+    counters.set(hour, counts[i] ?? 0);
   });
   return counters;
 }

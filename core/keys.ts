@@ -2,7 +2,8 @@
  * Item layout: one table, string keys `pk` and `sk` (docs/data-model.md has a worked example).
  *
  *   pk = C#<customer_id>          sk = H#<yyyy-mm-ddThh>               count, hour     hourly counter
- *   pk = C#<customer_id>          sk = I#<yyyy-mm-ddThh>#<write>#<part> offsets, events time index fragment
+ *   pk = C#<customer_id>          sk = I#<yyyy-mm-ddThh>#W#<write>       events, offsets | minutes  time index of one write
+ *   pk = C#<customer_id>          sk = I#<yyyy-mm-ddThh>#M<mm>#<write>   offsets          one minute of a split write
  *   pk = C#<customer_id>          sk = X#<yyyy-mm-ddThh>#<write>#<part> digests, events transaction_id digests
  *   pk = D#customers#<shard>      sk = <customer_id>                   total, firstEventAt, lastEventAt
  *   pk = M#table                  sk = FORMAT                          format          table format marker
@@ -10,7 +11,9 @@
  * Customer partitions start with `C#` and internal ones with `D#` or `M#`, so no customer id can
  * collide with an internal item. Inside a customer partition counters (`H#`), time indexes (`I#`)
  * and deduplication data (`X#`) sort apart: a BETWEEN on `H#` keys reads counters only, and no
- * query ever reads an `X#` item.
+ * query ever reads an `X#` item. Inside an hour's time index, the `W` items of its writes sort
+ * apart from the `M<mm>` parts of each minute, so a partial edge reads all `W` items with one Query
+ * and one minute's parts with another (core/time-index.ts).
  */
 
 /** The partition key attribute. */
@@ -19,7 +22,7 @@ export const PK = 'pk';
 export const SK = 'sk';
 
 /** The layout this code reads and writes; an older table has another (or no) marker. */
-export const TABLE_FORMAT = 3;
+export const TABLE_FORMAT = 4;
 
 /** The customer directory's partitions: fixed forever, since a customer's shard is derived from it. */
 export const DIRECTORY_SHARDS = 16;
@@ -47,16 +50,35 @@ export const counterKey = (customerId: string, hour: number): ItemKey => ({
   [SK]: `H#${hourKeyPart(hour)}`,
 });
 
-/** The key of a fragment of one write to an hour: `I` for its time index, `X` for its digests. */
-const fragmentKey =
-  (prefix: 'I' | 'X') =>
-  (customerId: string, hour: number, version: number, part: number): ItemKey => ({
-    [PK]: customerPk(customerId),
-    [SK]: `${prefix}#${hourKeyPart(hour)}#${String(version).padStart(6, '0')}#${String(part).padStart(4, '0')}`,
-  });
+const writeKeyPart = (version: number) => String(version).padStart(6, '0');
 
-export const indexFragmentKey = fragmentKey('I');
-export const digestFragmentKey = fragmentKey('X');
+/** The key of a digest fragment of one write to an hour. */
+export const digestFragmentKey = (
+  customerId: string,
+  hour: number,
+  version: number,
+  part: number,
+): ItemKey => ({
+  [PK]: customerPk(customerId),
+  [SK]: `X#${hourKeyPart(hour)}#${writeKeyPart(version)}#${String(part).padStart(4, '0')}`,
+});
+
+/** The key of the time index item of one write to an hour (its offsets, or its minute histogram). */
+export const indexWholeKey = (customerId: string, hour: number, version: number): ItemKey => ({
+  [PK]: customerPk(customerId),
+  [SK]: `I#${hourKeyPart(hour)}#W#${writeKeyPart(version)}`,
+});
+
+/** The key of one minute (0 to 59) of a split write's time index. */
+export const indexMinuteKey = (
+  customerId: string,
+  hour: number,
+  minute: number,
+  version: number,
+): ItemKey => ({
+  [PK]: customerPk(customerId),
+  [SK]: `I#${hourKeyPart(hour)}#M${String(minute).padStart(2, '0')}#${writeKeyPart(version)}`,
+});
 
 /**
  * The sort key range of one hour's items under `prefix` (`I` or `X`): `P#<hour>` up to `P#<hour>$`
@@ -66,6 +88,18 @@ export const digestFragmentKey = fragmentKey('X');
 export function hourRange(prefix: 'I' | 'X', hour: number): { first: string; last: string } {
   const key = `${prefix}#${hourKeyPart(hour)}`;
   return { first: key, last: `${key}$` };
+}
+
+/** The sort key range of the `W` items of one hour's writes: `I#<hour>#W#` up to `I#<hour>#W$`. */
+export function indexWholeRange(hour: number): { first: string; last: string } {
+  const key = `I#${hourKeyPart(hour)}#W`;
+  return { first: `${key}#`, last: `${key}$` };
+}
+
+/** The sort key range of the parts of one minute of an hour, of every split write. */
+export function indexMinuteRange(hour: number, minute: number): { first: string; last: string } {
+  const key = `I#${hourKeyPart(hour)}#M${String(minute).padStart(2, '0')}`;
+  return { first: `${key}#`, last: `${key}$` };
 }
 
 /** FNV-1a over the UTF-16 code units: a stable spread of customer ids over the directory shards. */

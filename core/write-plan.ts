@@ -1,7 +1,15 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DIGEST_ENTRY_BYTES, MAX_DIGESTS_PER_ITEM } from './digests';
-import { counterKey, digestFragmentKey, directoryKey, indexFragmentKey, MAX_WRITE_VERSION, PK } from './keys';
-import { packOffsets } from './time-index';
+import {
+  counterKey,
+  digestFragmentKey,
+  directoryKey,
+  indexMinuteKey,
+  indexWholeKey,
+  MAX_WRITE_VERSION,
+  PK,
+} from './keys';
+import { MINUTE_HISTOGRAM_BYTES, MINUTE_MS, packOffsets, SPLIT_THRESHOLD, splitByMinute } from './time-index';
 
 /*
  * What a load writes, decided in pure code: hour writes in, transactions out. The DynamoDB I/O
@@ -47,19 +55,69 @@ export interface PlannedTransaction {
 
 const events = (write: HourWrite) => write.offsets.length;
 
-/** Counter, digest fragment and time index fragment. */
-const HOUR_WRITE_ACTIONS = 3;
+/** Counter, digest fragment and the write's `W` time index item. */
+const HOUR_WRITE_ITEMS = 3;
 
-function hourWriteBytes(write: HourWrite): number {
-  return write.offsets.byteLength + write.digests.byteLength + HOUR_WRITE_ACTIONS * ITEM_OVERHEAD_BYTES;
+/** Whether a write's time index goes into minute parts (core/time-index.ts). */
+const isSplit = (write: HourWrite) => events(write) > SPLIT_THRESHOLD;
+
+/**
+ * The actions of one hour write: its three items, plus one per minute with events when split.
+ * Counted from the offsets (sorted) without building the parts.
+ */
+function hourWriteActions(write: HourWrite): number {
+  if (!isSplit(write)) return HOUR_WRITE_ITEMS;
+  let minutes = 0;
+  let last = -1;
+  for (const offset of write.offsets) {
+    const minute = Math.floor(offset / MINUTE_MS);
+    if (minute !== last) minutes++;
+    last = minute;
+  }
+  return HOUR_WRITE_ITEMS + minutes;
+}
+
+/** Its bytes: offsets at 4 bytes an event whole, 2 split (plus a histogram), and each item's overhead. */
+function hourWriteBytes(write: HourWrite, actions: number): number {
+  const offsetBytes = isSplit(write) ? 2 * events(write) + MINUTE_HISTOGRAM_BYTES : 4 * events(write);
+  return offsetBytes + write.digests.byteLength + actions * ITEM_OVERHEAD_BYTES;
+}
+
+/** The time index items of one write, named by its version `next` (core/time-index.ts has the layout). */
+function indexItems(tableName: string, write: HourWrite, next: number): TransactionItems {
+  const { customerId, hour, offsets } = write;
+  if (!isSplit(write)) {
+    const item = {
+      ...indexWholeKey(customerId, hour, next),
+      events: offsets.length,
+      offsets: packOffsets(offsets),
+    };
+    return [{ Put: { TableName: tableName, Item: item } }];
+  }
+  const { histogram, parts } = splitByMinute(offsets);
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...indexWholeKey(customerId, hour, next), events: offsets.length, minutes: histogram },
+      },
+    },
+    ...parts.map(({ minute, offsets: packed }) => ({
+      Put: {
+        TableName: tableName,
+        Item: { ...indexMinuteKey(customerId, hour, minute, next), offsets: packed },
+      },
+    })),
+  ];
 }
 
 /**
  * The items of one hour write: the counter adds the new events, and the time index and digests of
- * the new events go into fragments named by the write's version, `version + 1`. The first digest
+ * the new events go into items named by the write's version, `version + 1`. The first digest
  * fragment is put on condition that it does not exist: two writers that read the same version race
  * for one key, and only one of them commits. So no fragment is ever overwritten and no event is
- * added twice.
+ * added twice. The counter and every time index item of the write commit together, so a write
+ * always adds at least one event to the counter with its index: readers rely on that (the edge cache).
  */
 function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
   const { customerId, hour, version, offsets, digests } = write;
@@ -67,7 +125,7 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
   if (next > MAX_WRITE_VERSION) {
     throw new RangeError(`hour ${new Date(hour).toISOString()} of ${customerId} has had ${version} writes`);
   }
-  const items: TransactionItems = [
+  return [
     {
       Update: {
         TableName: tableName,
@@ -77,8 +135,6 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
         ExpressionAttributeValues: { ':events': offsets.length, ':hour': new Date(hour).toISOString() },
       },
     },
-  ];
-  items.push(
     {
       Put: {
         TableName: tableName,
@@ -87,18 +143,8 @@ function hourWriteItems(tableName: string, write: HourWrite): TransactionItems {
         ExpressionAttributeNames: { '#pk': PK },
       },
     },
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...indexFragmentKey(customerId, hour, next, 0),
-          events: offsets.length,
-          offsets: packOffsets(offsets),
-        },
-      },
-    },
-  );
-  return items;
+    ...indexItems(tableName, write, next),
+  ];
 }
 
 /** What a transaction adds to one customer's directory entry. */
@@ -195,15 +241,17 @@ export function planTransactions(tableName: string, writes: readonly HourWrite[]
       );
     }
     hours.add(hourKey);
-    const needed = HOUR_WRITE_ACTIONS + (customers.has(write.customerId) ? 0 : 1);
+    const writeActions = hourWriteActions(write);
+    const writeBytes = hourWriteBytes(write, writeActions);
     if (
-      actions + needed > MAX_ACTIONS_PER_TRANSACTION ||
-      bytes + hourWriteBytes(write) > MAX_TRANSACTION_BYTES
+      actions + writeActions + (customers.has(write.customerId) ? 0 : 1) > MAX_ACTIONS_PER_TRANSACTION ||
+      bytes + writeBytes > MAX_TRANSACTION_BYTES
     ) {
       close();
     }
-    actions += HOUR_WRITE_ACTIONS + (customers.has(write.customerId) ? 0 : 1);
-    bytes += hourWriteBytes(write);
+    // After a close the customer needs its directory update again.
+    actions += writeActions + (customers.has(write.customerId) ? 0 : 1);
+    bytes += writeBytes;
     customers.add(write.customerId);
     current.push(write);
   }

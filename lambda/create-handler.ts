@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createEdgeCache, DEFAULT_EDGE_CACHE_BYTES } from '../core/edge-cache';
 import { DeadlineExceededError } from '../core/errors';
 import { answerWithin, DEFAULT_DEADLINE_MS, invocationDeadlineMs } from './deadline';
 import { errorResponse, type Logger, log } from './http';
@@ -31,6 +32,25 @@ export interface HandlerOptions {
    * time; default 4 s, and always 1 s inside the function's remaining time.
    */
   deadlineMs?: number;
+  /**
+   * Bytes of edge-hour time index reads kept in the container (core/edge-cache.ts), validated by
+   * each request's own counter Query; default 16 MiB, 0 turns the cache off. Used only with a store
+   * that has `readHourIndex` (the DynamoDB store).
+   */
+  edgeCacheBytes?: number;
+}
+
+/**
+ * `store` with an edge cache of `edgeCacheBytes`, one per handler and so per container. The reader
+ * inherits from `store` rather than copying it, so its methods are looked up at each call.
+ *
+ * @throws RangeError when `edgeCacheBytes` is not a whole number >= 0.
+ */
+function withEdgeCache(store: ApiReader, edgeCacheBytes: number): ApiReader {
+  if (edgeCacheBytes === 0) return store;
+  const edgeCache = createEdgeCache(edgeCacheBytes);
+  if (store.readHourIndex === undefined) return store;
+  return Object.assign(Object.create(store) as ApiReader, { edgeCache });
 }
 
 /** An API Gateway HTTP API (payload format 2.0) Lambda handler. */
@@ -51,9 +71,10 @@ export function createHandler({
   pageSignIn,
   basePath,
   deadlineMs = DEFAULT_DEADLINE_MS,
+  edgeCacheBytes = DEFAULT_EDGE_CACHE_BYTES,
 }: HandlerOptions): ApiHandler {
   const page = pageSignIn === undefined ? USAGE_PAGE : createUsagePage(pageSignIn);
-  const router = createRouter(store, logger, page, { basePath });
+  const router = createRouter(withEdgeCache(store, edgeCacheBytes), logger, page, { basePath });
   return async (event, context) => {
     const started = performance.now();
     const deadline = invocationDeadlineMs(deadlineMs, context);

@@ -10,3 +10,49 @@ export function packedOffsets(offsets: readonly number[]): Uint8Array {
   });
   return bytes;
 }
+
+/** Packs little-endian uint16 values: a split write's minute histogram, or a minute part's offsets. */
+export function packedUint16(values: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 2);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => {
+    view.setUint16(i * 2, value, true);
+  });
+  return bytes;
+}
+
+/**
+ * The time index items of one write, as docs/data-model.md describes them, keyed by sort key
+ * suffix: `W#<write>` with all offsets (`split` false), or with its minute histogram and one
+ * `M<mm>#<write>` part per minute with events.
+ */
+export function indexItemsOfWrite(
+  write: number,
+  offsets: readonly number[],
+  split: boolean,
+): { suffix: string; attributes: Record<string, unknown> }[] {
+  const w = String(write).padStart(6, '0');
+  const sorted = [...offsets].sort((a, b) => a - b);
+  if (!split) {
+    return [{ suffix: `W#${w}`, attributes: { events: sorted.length, offsets: packedOffsets(sorted) } }];
+  }
+  const histogram = new Array<number>(60).fill(0);
+  for (const offset of sorted) histogram[Math.floor(offset / 60_000)] += 1;
+  return [
+    { suffix: `W#${w}`, attributes: { events: sorted.length, minutes: packedUint16(histogram) } },
+    ...histogram.flatMap((count, minute) =>
+      count === 0
+        ? []
+        : [
+            {
+              suffix: `M${String(minute).padStart(2, '0')}#${w}`,
+              attributes: {
+                offsets: packedUint16(
+                  sorted.filter((o) => Math.floor(o / 60_000) === minute).map((o) => o % 60_000),
+                ),
+              },
+            },
+          ],
+    ),
+  ];
+}

@@ -10,7 +10,10 @@ import {
   hourKeyPart,
   hourOfCounterSk,
   hourRange,
-  indexFragmentKey,
+  indexMinuteKey,
+  indexMinuteRange,
+  indexWholeKey,
+  indexWholeRange,
   LEGACY_DIRECTORY_PK,
   MAX_WRITE_VERSION,
 } from '../../core/keys';
@@ -25,12 +28,11 @@ const between = (sk: string, first: string, last: string) => first <= sk && sk <
 function customerSortKeys(hours: number[]): string[] {
   return hours.flatMap((hour) => [
     counterKey('alpha', hour).sk,
-    ...[1, 2, 10, MAX_WRITE_VERSION].flatMap((version) =>
-      [0, 1, 12].flatMap((part) => [
-        indexFragmentKey('alpha', hour, version, part).sk,
-        digestFragmentKey('alpha', hour, version, part).sk,
-      ]),
-    ),
+    ...[1, 2, 10, MAX_WRITE_VERSION].flatMap((version) => [
+      indexWholeKey('alpha', hour, version).sk,
+      ...[0, 1, 9, 10, 59].map((minute) => indexMinuteKey('alpha', hour, minute, version).sk),
+      ...[0, 1, 12].map((part) => digestFragmentKey('alpha', hour, version, part).sk),
+    ]),
   ]);
 }
 
@@ -47,7 +49,8 @@ describe('hourKeyPart', () => {
 describe('item keys of a customer', () => {
   it('keys each kind of item as the layout documents', () => {
     expect(counterKey('alpha', H)).toEqual({ pk: 'C#alpha', sk: 'H#2021-03-01T04' });
-    expect(indexFragmentKey('alpha', H, 7, 2)).toEqual({ pk: 'C#alpha', sk: 'I#2021-03-01T04#000007#0002' });
+    expect(indexWholeKey('alpha', H, 7)).toEqual({ pk: 'C#alpha', sk: 'I#2021-03-01T04#W#000007' });
+    expect(indexMinuteKey('alpha', H, 5, 7)).toEqual({ pk: 'C#alpha', sk: 'I#2021-03-01T04#M05#000007' });
     expect(digestFragmentKey('alpha', H, 7, 2)).toEqual({
       pk: 'C#alpha',
       sk: 'X#2021-03-01T04#000007#0002',
@@ -56,20 +59,58 @@ describe('item keys of a customer', () => {
 
   it('sorts fragments by write version, then part, even past one digit', () => {
     const keys = [
-      indexFragmentKey('alpha', H, 10, 0).sk,
-      indexFragmentKey('alpha', H, 2, 11).sk,
-      indexFragmentKey('alpha', H, 2, 2).sk,
-      indexFragmentKey('alpha', H, MAX_WRITE_VERSION, 0).sk,
-      indexFragmentKey('alpha', H, 1, 0).sk,
+      digestFragmentKey('alpha', H, 10, 0).sk,
+      digestFragmentKey('alpha', H, 2, 11).sk,
+      digestFragmentKey('alpha', H, 2, 2).sk,
+      digestFragmentKey('alpha', H, MAX_WRITE_VERSION, 0).sk,
+      digestFragmentKey('alpha', H, 1, 0).sk,
     ];
 
     expect([...keys].sort()).toEqual([
-      'I#2021-03-01T04#000001#0000',
-      'I#2021-03-01T04#000002#0002',
-      'I#2021-03-01T04#000002#0011',
-      'I#2021-03-01T04#000010#0000',
-      'I#2021-03-01T04#999999#0000',
+      'X#2021-03-01T04#000001#0000',
+      'X#2021-03-01T04#000002#0002',
+      'X#2021-03-01T04#000002#0011',
+      'X#2021-03-01T04#000010#0000',
+      'X#2021-03-01T04#999999#0000',
     ]);
+  });
+
+  it('sorts time index items by minute, then write, and the W items after every minute part', () => {
+    const keys = [
+      indexWholeKey('alpha', H, 2).sk,
+      indexMinuteKey('alpha', H, 10, 1).sk,
+      indexMinuteKey('alpha', H, 9, 2).sk,
+      indexMinuteKey('alpha', H, 9, 10).sk,
+      indexWholeKey('alpha', H, 1).sk,
+    ];
+
+    expect([...keys].sort()).toEqual([
+      'I#2021-03-01T04#M09#000002',
+      'I#2021-03-01T04#M09#000010',
+      'I#2021-03-01T04#M10#000001',
+      'I#2021-03-01T04#W#000001',
+      'I#2021-03-01T04#W#000002',
+    ]);
+  });
+
+  it("holds the hour's W items, and nothing else, in indexWholeRange", () => {
+    const { first, last } = indexWholeRange(H);
+
+    const selected = customerSortKeys([H - HOUR, H, H + HOUR]).filter((sk) => between(sk, first, last));
+
+    expect(selected.sort()).toEqual(
+      [1, 2, 10, MAX_WRITE_VERSION].map((version) => indexWholeKey('alpha', H, version).sk).sort(),
+    );
+  });
+
+  it.each([0, 9, 10, 59])("holds minute %i's parts of the hour, and nothing else, in indexMinuteRange", (minute) => {
+    const { first, last } = indexMinuteRange(H, minute);
+
+    const selected = customerSortKeys([H - HOUR, H, H + HOUR]).filter((sk) => between(sk, first, last));
+
+    expect(selected.sort()).toEqual(
+      [1, 2, 10, MAX_WRITE_VERSION].map((version) => indexMinuteKey('alpha', H, minute, version).sk).sort(),
+    );
   });
 
   it('reads counters only in a BETWEEN from the first to the last hour counter', () => {
@@ -95,8 +136,8 @@ describe('item keys of a customer', () => {
 
       const expected = customerSortKeys([H]).filter((sk) => sk.startsWith(`${prefix}#2021-03-01T04`));
       expect(selected.sort()).toEqual(expected.sort());
-      // Four versions of three parts each.
-      expect(selected).toHaveLength(12);
+      // Four versions of three digest parts, or of one W item and five minute parts.
+      expect(selected).toHaveLength(prefix === 'X' ? 12 : 24);
     },
   );
 
@@ -134,7 +175,8 @@ describe('customer and internal partitions', () => {
     const pks = [
       customerPk(customerId),
       counterKey(customerId, H).pk,
-      indexFragmentKey(customerId, H, 1, 0).pk,
+      indexWholeKey(customerId, H, 1).pk,
+      indexMinuteKey(customerId, H, 0, 1).pk,
       digestFragmentKey(customerId, H, 1, 0).pk,
     ];
 
