@@ -4,10 +4,11 @@ import {
   counterKey,
   digestFragmentKey,
   directoryKey,
-  indexFragmentKey,
+  indexMinuteKey,
+  indexWholeKey,
   MAX_WRITE_VERSION,
 } from '../../core/keys';
-import { packOffsets } from '../../core/time-index';
+import { SPLIT_THRESHOLD } from '../../core/time-index';
 import {
   customersOf,
   type HourWrite,
@@ -90,15 +91,62 @@ const puts = (items: TransactionItems) => items.flatMap((action) => (action.Put 
 const updates = (items: TransactionItems) =>
   items.flatMap((action) => (action.Update ? [action.Update] : []));
 
-/** The fragments of one write in `items`, in part order: `I` index or `X` digest fragments. */
-function fragmentsOf(items: TransactionItems, write: HourWrite, prefix: 'I' | 'X'): Item[] {
-  const keyOf = prefix === 'I' ? indexFragmentKey : digestFragmentKey;
-  const first = keyOf(write.customerId, write.hour, write.version + 1, 0);
+/** The digest fragments of one write in `items`, in part order. */
+function digestFragmentsOf(items: TransactionItems, write: HourWrite): Item[] {
+  const first = digestFragmentKey(write.customerId, write.hour, write.version + 1, 0);
   const stem = first.sk.slice(0, -4);
   return puts(items)
     .map((put) => put.Item as Item)
     .filter((item) => item.pk === first.pk && String(item.sk).startsWith(stem))
     .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1));
+}
+
+/** The time index items of one write in `items` (`I#<hour>#…#<write>`), in key order: minute parts, then W. */
+function indexItemsOf(items: TransactionItems, write: HourWrite): Item[] {
+  const whole = indexWholeKey(write.customerId, write.hour, write.version + 1);
+  const hourPrefix = whole.sk.slice(0, 'I#2021-03-01T04#'.length);
+  const writeSuffix = whole.sk.slice(-'#000001'.length);
+  return puts(items)
+    .map((put) => put.Item as Item)
+    .filter(
+      (item) =>
+        item.pk === whole.pk &&
+        String(item.sk).startsWith(hourPrefix) &&
+        String(item.sk).endsWith(writeSuffix),
+    )
+    .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1));
+}
+
+const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * The hour offsets a write's time index items hold, decoded as docs/data-model.md describes them:
+ * the W item's uint32 offsets, or the minute parts' uint16 offsets within their minute.
+ */
+function offsetsFromIndex(index: Item[]): number[] {
+  const whole = index.find((item) => String(item.sk).includes('#W#'));
+  if (whole?.offsets instanceof Uint8Array) {
+    const bytes = whole.offsets;
+    return Array.from({ length: bytes.byteLength / 4 }, (_, i) => view(bytes).getUint32(i * 4, true));
+  }
+  return index
+    .filter((item) => !String(item.sk).includes('#W#'))
+    .flatMap((part) => {
+      const minute = Number(
+        String(part.sk).slice('I#2021-03-01T04#M'.length, 'I#2021-03-01T04#M'.length + 2),
+      );
+      const bytes = part.offsets as Uint8Array;
+      return Array.from(
+        { length: bytes.byteLength / 2 },
+        (_, i) => minute * 60_000 + view(bytes).getUint16(i * 2, true),
+      );
+    });
+}
+
+/** The 60 counts of a split write's W item. */
+function histogramOf(whole: Item): number[] {
+  const bytes = whole.minutes as Uint8Array;
+  return Array.from({ length: bytes.byteLength / 2 }, (_, i) => view(bytes).getUint16(i * 2, true));
 }
 
 const concat = (parts: Uint8Array[]) => Buffer.concat(parts.map((part) => Buffer.from(part)));
@@ -132,7 +180,8 @@ function busyWrites(): HourWrite[] {
     hourWrite('charlie', 0, 1),
     hourWrite('hot', 0, MAX_EVENTS_PER_HOUR_WRITE, 4),
     hourWrite('hot', 1, MAX_EVENTS_PER_HOUR_WRITE - 1),
-    ...Array.from({ length: 40 }, (_, h) => hourWrite('heavy', h, 30_000)),
+    ...Array.from({ length: 40 }, (_, h) => hourWrite('heavy', h, SPLIT_THRESHOLD)),
+    ...Array.from({ length: 3 }, (_, h) => hourWrite('split', h, SPLIT_THRESHOLD + 1 + h * 5_000, h)),
   ];
 }
 
@@ -161,7 +210,8 @@ describe('planTransactions', () => {
   it('keeps the binary payload of a transaction within MAX_TRANSACTION_BYTES, under 4 MB', () => {
     expect(MAX_TRANSACTION_BYTES).toBeLessThan(DYNAMODB_TRANSACTION_BYTES);
     for (const { items } of plan) expect(binaryBytes(items)).toBeLessThanOrEqual(MAX_TRANSACTION_BYTES);
-    // 12 hours of 90,000 events (1.44 MB each) cannot fit one transaction: the byte limit binds.
+    // 33 whole writes of SPLIT_THRESHOLD events (100 actions, 131 KB each) cannot fit one
+    // transaction: the byte limit binds.
     const heavy = plan.filter((transaction) => customersOf(transaction).includes('heavy'));
     expect(heavy.length).toBeGreaterThan(1);
     expect(Math.max(...heavy.map(({ items }) => binaryBytes(items)))).toBeGreaterThan(2_000_000);
@@ -192,56 +242,104 @@ describe('planTransactions', () => {
   it("writes each event's offset and digest entry exactly once, in its write's transaction", () => {
     for (const write of writes) {
       const { items } = transactionOf.get(write) as PlannedTransaction;
-      const index = fragmentsOf(items, write, 'I');
-      const digests = fragmentsOf(items, write, 'X');
+      const index = indexItemsOf(items, write);
+      const digests = digestFragmentsOf(items, write);
 
-      expect(
-        sameBytes(concat(index.map((item) => item.offsets as Uint8Array)), packOffsets(write.offsets)),
-      ).toBe(true);
+      expect(offsetsFromIndex(index)).toEqual([...write.offsets]);
       expect(sameBytes(concat(digests.map((item) => item.digests as Uint8Array)), write.digests)).toBe(true);
-      expect(index.map((item) => item.events)).toEqual(
-        index.map((item) => (item.offsets as Uint8Array).byteLength / 4),
-      );
       expect(digests.map((item) => item.events)).toEqual(
         digests.map((item) => (item.digests as Uint8Array).byteLength / DIGEST_ENTRY_BYTES),
       );
     }
   });
 
-  it('writes no fragment of a write into another transaction', () => {
+  it('writes no time index item or fragment of a write into another transaction', () => {
     for (const write of writes) {
       const own = transactionOf.get(write);
       for (const other of plan.filter((transaction) => transaction !== own)) {
-        expect(
-          fragmentsOf(other.items, write, 'I').length + fragmentsOf(other.items, write, 'X').length,
-        ).toBe(0);
+        expect(indexItemsOf(other.items, write).length + digestFragmentsOf(other.items, write).length).toBe(
+          0,
+        );
       }
     }
   });
 
-  it('writes one time index fragment and one digest fragment per write, each with all its events', () => {
-    for (const write of writes) {
+  it('writes one W item with all the events of a write, and its offsets in it up to SPLIT_THRESHOLD events', () => {
+    for (const write of writes.filter((w) => w.offsets.length <= SPLIT_THRESHOLD)) {
       const { items } = transactionOf.get(write) as PlannedTransaction;
 
-      const index = fragmentsOf(items, write, 'I');
-      const digests = fragmentsOf(items, write, 'X');
+      const index = indexItemsOf(items, write);
+      const digests = digestFragmentsOf(items, write);
       expect([index.length, digests.length]).toEqual([1, 1]);
+      expect(index[0]?.minutes).toBeUndefined();
       expect([index[0]?.events, digests[0]?.events]).toEqual([write.offsets.length, write.offsets.length]);
     }
   });
 
-  it('keys the fragments by the new version, parts numbered from 0', () => {
+  it('splits a larger write: its W item holds the minute histogram, one part per minute with events', () => {
+    const split = writes.filter((w) => w.offsets.length > SPLIT_THRESHOLD);
+    expect(split.length).toBeGreaterThanOrEqual(4);
+    for (const write of split) {
+      const { items } = transactionOf.get(write) as PlannedTransaction;
+      const index = indexItemsOf(items, write);
+      const whole = index.at(-1) as Item;
+
+      const histogram = histogramOf(whole);
+      expect(whole.offsets).toBeUndefined();
+      expect(whole.events).toBe(write.offsets.length);
+      expect(histogram).toEqual(
+        Array.from(
+          { length: 60 },
+          (_, m) => write.offsets.filter((o) => Math.floor(o / 60_000) === m).length,
+        ),
+      );
+      expect(index.length - 1).toBe(histogram.filter((count) => count > 0).length);
+      for (const part of index.slice(0, -1)) {
+        const minute = Number(String(part.sk).slice(-9, -7));
+        expect((part.offsets as Uint8Array).byteLength).toBe(2 * (histogram[minute] ?? 0));
+        expect(Object.keys(part).sort()).toEqual(['offsets', 'pk', 'sk']);
+      }
+    }
+  });
+
+  it('keys the items by the new version: W#<write>, M<mm>#<write> and digest parts numbered from 0', () => {
     for (const write of writes) {
       const { items } = transactionOf.get(write) as PlannedTransaction;
       const next = write.version + 1;
+      const index = indexItemsOf(items, write);
 
-      fragmentsOf(items, write, 'I').forEach((item, part) => {
-        expect(sameKey(item, indexFragmentKey(write.customerId, write.hour, next, part))).toBe(true);
-      });
-      fragmentsOf(items, write, 'X').forEach((item, part) => {
+      expect(sameKey(index.at(-1) as Item, indexWholeKey(write.customerId, write.hour, next))).toBe(true);
+      for (const part of index.slice(0, -1)) {
+        const minute = Number(String(part.sk).slice(-9, -7));
+        expect(sameKey(part, indexMinuteKey(write.customerId, write.hour, minute, next))).toBe(true);
+      }
+      digestFragmentsOf(items, write).forEach((item, part) => {
         expect(sameKey(item, digestFragmentKey(write.customerId, write.hour, next, part))).toBe(true);
       });
     }
+  });
+
+  it('never puts two split writes in one transaction: 63 actions each with 60 minutes', () => {
+    const two = [hourWrite('a', 0, MAX_EVENTS_PER_HOUR_WRITE), hourWrite('a', 1, MAX_EVENTS_PER_HOUR_WRITE)];
+
+    const planned = planTransactions(TABLE_NAME, two);
+
+    expect(planned.map(({ items }) => items.length)).toEqual([3 + 60 + 1, 3 + 60 + 1]);
+  });
+
+  it('counts only the minutes a split write has events in, so small ones share a transaction', () => {
+    // Each write's events lie in its first minute: 3 + 1 actions, plus one directory update.
+    const oneMinute = (hourIndex: number): HourWrite => {
+      const write = hourWrite('b', hourIndex, SPLIT_THRESHOLD + 1);
+      return { ...write, offsets: write.offsets.map((o) => Math.floor(o / 60)) };
+    };
+
+    const planned = planTransactions(
+      TABLE_NAME,
+      Array.from({ length: 30 }, (_, h) => oneMinute(h)),
+    );
+
+    expect(planned.map(({ items }) => items.length)).toEqual([24 * 4 + 1, 6 * 4 + 1]);
   });
 
   it('adds the events of each write to its hour counter, with the reserved words aliased', () => {
@@ -362,14 +460,22 @@ describe('planTransactions', () => {
     expect(describePlan(planTransactions(TABLE_NAME, interleaved))).toEqual(describePlan(plan));
   });
 
-  it('plans one transaction of 1 + 1 + 1 items and a directory update for a maximal write', () => {
+  it('plans one transaction of counter, digests, W item, 60 minute parts and a directory update for a maximal write', () => {
     const write = hourWrite('solo', 0, MAX_EVENTS_PER_HOUR_WRITE);
 
     const [only, ...rest] = planTransactions(TABLE_NAME, [write]);
 
     expect(rest.length).toBe(0);
+    expect(only?.items).toHaveLength(1 + 1 + 1 + 60 + 1);
+    // Offsets at 2 bytes within their minute, plus the 120-byte histogram.
+    expect(binaryBytes(only?.items ?? [])).toBe(MAX_EVENTS_PER_HOUR_WRITE * (2 + DIGEST_ENTRY_BYTES) + 120);
+  });
+
+  it('plans a whole write of SPLIT_THRESHOLD events as counter, digests, W item and a directory update', () => {
+    const [only] = planTransactions(TABLE_NAME, [hourWrite('solo', 0, SPLIT_THRESHOLD)]);
+
     expect(only?.items).toHaveLength(1 + 1 + 1 + 1);
-    expect(binaryBytes(only?.items ?? [])).toBe(MAX_EVENTS_PER_HOUR_WRITE * (4 + DIGEST_ENTRY_BYTES));
+    expect(binaryBytes(only?.items ?? [])).toBe(SPLIT_THRESHOLD * (4 + DIGEST_ENTRY_BYTES));
   });
 
   it('skips writes without events', () => {
