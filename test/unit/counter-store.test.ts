@@ -43,13 +43,16 @@ import {
   directoryShard,
   FORMAT_KEY,
   hourRange,
-  indexFragmentKey,
+  indexMinuteRange,
+  indexWholeKey,
+  indexWholeRange,
   LEGACY_DIRECTORY_PK,
   TABLE_FORMAT,
 } from '../../core/keys';
 import type { RetryPolicy } from '../../core/retry';
 import { createTableInput } from '../../core/table-format';
 import { packOffsets } from '../../core/time-index';
+import { indexItemsOfWrite, packedUint16 } from '../support/offsets';
 import { type PlannedTransaction, planTransactions } from '../../core/write-plan';
 
 const HOUR = 3_600_000;
@@ -119,6 +122,11 @@ const conditionFailed = () =>
 
 const tableMissing = () =>
   new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
+
+const rangeValues = ({ first, last }: { first: string; last: string }) => ({
+  ':first': first,
+  ':last': last,
+});
 
 const queryInputs = () =>
   ddb.commandCalls(QueryCommand).map((call) => call.args[0].input as QueryCommandInput);
@@ -226,44 +234,253 @@ describe('createCounterStore queryHourCounts', () => {
   });
 });
 
-describe('createCounterStore countEventsInHour', () => {
-  const pack = (offsets: number[]) => packOffsets(Uint32Array.from(offsets));
+describe('createCounterStore countEventsInHour and readHourIndex', () => {
+  const MINUTE = 60_000;
+  type Stored = Record<string, unknown>;
+  const hourPart = '2021-03-01T00';
 
-  it("queries the hour's I# fragments only, projecting their offsets", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+  /** The time index items of writes (offsets, stored whole or split), as the table holds them. */
+  const indexItems = (writes: { offsets: number[]; split: boolean }[]): Stored[] =>
+    writes.flatMap(({ offsets, split }, i) =>
+      indexItemsOfWrite(i + 1, offsets, split).map(({ suffix, attributes }) => ({
+        pk: 'C#alpha',
+        sk: `I#${hourPart}#${suffix}`,
+        ...attributes,
+      })),
+    );
 
-    await storeWith().countEventsInHour('alpha', FIRST_HOUR, 0, HOUR);
+  /** Answers each Query with the stored items in its BETWEEN, like DynamoDB: `reads` in turn, the last one after. */
+  function serve(...reads: Stored[][]) {
+    let whole = 0;
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const values = input.ExpressionAttributeValues ?? {};
+      const first = String(values[':first']);
+      const last = String(values[':last']);
+      const isWhole = first === indexWholeRange(FIRST_HOUR).first;
+      const items = reads[Math.min(isWhole ? whole++ : Math.max(whole - 1, 0), reads.length - 1)] ?? [];
+      const selected = items.filter((item) => String(item.sk) >= first && String(item.sk) <= last);
+      return { Items: selected, Count: selected.length };
+    });
+  }
 
-    const { first, last } = hourRange('I', FIRST_HOUR);
-    expect(queryInputs()[0]).toMatchObject({
+  const writes = [
+    { offsets: [1, 59_999, 60_000, 5 * MINUTE + 7, 5 * MINUTE + 7, 59 * MINUTE + 1], split: false },
+    { offsets: [0, 2, 5 * MINUTE, 5 * MINUTE + 6, 5 * MINUTE + 8, 30 * MINUTE, HOUR - 1], split: true },
+    { offsets: [5 * MINUTE + 7, 5 * MINUTE + 9_999, 6 * MINUTE, 40 * MINUTE + 1], split: true },
+  ];
+  const all = writes.flatMap((w) => w.offsets);
+  const brute = (from: number, to: number) => all.filter((o) => o >= from && o < to).length;
+
+  it("queries the hour's W items and the parts of the cut minutes only, with aliased projections", async () => {
+    serve([]);
+
+    await storeWith().countEventsInHour('alpha', FIRST_HOUR, 5 * MINUTE + 7, 30 * MINUTE);
+
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
+    const [whole, minute] = queryInputs();
+    expect(whole).toMatchObject({
       TableName: TABLE_NAME,
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
-      ExpressionAttributeValues: { ':pk': 'C#alpha', ':first': first, ':last': last },
-      ProjectionExpression: 'offsets',
+      ExpressionAttributeValues: { ':pk': 'C#alpha', ...rangeValues(indexWholeRange(FIRST_HOUR)) },
+      ProjectionExpression: '#sk, #events, #offsets, #minutes',
+      ExpressionAttributeNames: {
+        '#pk': 'pk',
+        '#sk': 'sk',
+        '#events': 'events',
+        '#offsets': 'offsets',
+        '#minutes': 'minutes',
+      },
+    });
+    expect(minute).toMatchObject({
+      ExpressionAttributeValues: { ':pk': 'C#alpha', ...rangeValues(indexMinuteRange(FIRST_HOUR, 5)) },
+      ProjectionExpression: '#sk, #offsets',
     });
   });
 
-  it('sums the events in [from, to) over every fragment of every page', async () => {
+  it('reads the W items alone for cuts on minute boundaries', async () => {
+    serve(indexItems(writes));
+
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, MINUTE, 30 * MINUTE)).resolves.toBe(
+      brute(MINUTE, 30 * MINUTE),
+    );
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+  });
+
+  it('counts [from, to) like a brute-force count of whole and split writes at many cuts', async () => {
+    serve(indexItems(writes));
+    const store = storeWith();
+    const cuts = [
+      0,
+      1,
+      2,
+      3,
+      59_999,
+      MINUTE,
+      5 * MINUTE + 7,
+      5 * MINUTE + 8,
+      5 * MINUTE + 10_000,
+      30 * MINUTE + 1,
+      HOUR - 1,
+      HOUR,
+    ];
+
+    for (const from of cuts) {
+      for (const to of cuts.filter((cut) => cut > from)) {
+        const count = await store.countEventsInHour('alpha', FIRST_HOUR, from, to);
+        expect([from, to, count]).toEqual([from, to, brute(from, to)]);
+      }
+    }
+  });
+
+  it('follows the pages of the W query', async () => {
+    const items = indexItems(writes);
+    const wholeItems = items.filter((item) => String(item.sk).includes('#W#'));
     ddb
       .on(QueryCommand)
       .resolvesOnce({
-        Items: [{ offsets: pack([0, 10, 20, 30]) }, { offsets: pack([5, 10, 25]) }],
-        LastEvaluatedKey: indexFragmentKey('alpha', FIRST_HOUR, 2, 0),
+        Items: wholeItems.slice(0, 1),
+        LastEvaluatedKey: indexWholeKey('alpha', FIRST_HOUR, 1),
       })
-      .resolvesOnce({ Items: [{ offsets: pack([10, 19, 20, 3_599_999]) }] });
+      .resolvesOnce({ Items: wholeItems.slice(1) });
 
-    const count = await storeWith().countEventsInHour('alpha', FIRST_HOUR, 10, 20);
-
-    // 10, 20 | 10 | 10, 19: `from` inclusive, `to` exclusive.
-    expect(count).toBe(2 + 1 + 2 - 1);
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
-    expect(queryInputs()[1]?.ExclusiveStartKey).toEqual(indexFragmentKey('alpha', FIRST_HOUR, 2, 0));
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, 0, MINUTE)).resolves.toBe(
+      brute(0, MINUTE),
+    );
+    expect(queryInputs()[1]?.ExclusiveStartKey).toEqual(indexWholeKey('alpha', FIRST_HOUR, 1));
   });
 
-  it('counts nothing in an hour without fragments', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+  it('counts nothing in an hour without items, and reads it as consistent', async () => {
+    serve([]);
 
-    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, 0, HOUR)).resolves.toBe(0);
+    const read = await storeWith().readHourIndex('alpha', FIRST_HOUR, [3]);
+
+    expect(read).toMatchObject({ consistent: true, index: { writes: 0, events: 0 } });
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, 1, HOUR)).resolves.toBe(0);
+  });
+
+  it("reads again when it saw a split write's W item without its minute part, and counts the repeat", async () => {
+    const complete = indexItems(writes);
+    const torn = complete.filter((item) => item.sk !== `I#${hourPart}#M05#000002`);
+    serve(torn, complete);
+
+    const read = await storeWith().readHourIndex('alpha', FIRST_HOUR, [5]);
+
+    expect(read.consistent).toBe(true);
+    expect(read.index.events).toBe(all.length);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 4);
+  });
+
+  it('gives up after three torn reads: counts what it saw and marks the read inconsistent', async () => {
+    const torn = indexItems(writes).filter((item) => item.sk !== `I#${hourPart}#M05#000002`);
+    serve(torn);
+
+    const read = await storeWith().readHourIndex('alpha', FIRST_HOUR, [5]);
+
+    expect(read.consistent).toBe(false);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 6);
+    // Without write 2's part of minute 5, its event at 05:00.000 is not seen before the cut.
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, 5 * MINUTE + 1, HOUR)).resolves.toBe(
+      brute(5 * MINUTE + 1, HOUR) + 1,
+    );
+  });
+
+  it('marks a read that missed a write between two it saw as inconsistent', async () => {
+    serve(indexItems(writes).filter((item) => item.sk !== `I#${hourPart}#W#000002`));
+
+    await expect(storeWith().readHourIndex('alpha', FIRST_HOUR, [])).resolves.toMatchObject({
+      consistent: false,
+    });
+  });
+
+  it('leaves out the parts of a write newer than every W item it saw', async () => {
+    const items = indexItems(writes).filter((item) => item.sk !== `I#${hourPart}#W#000003`);
+    serve(items);
+
+    const read = await storeWith().readHourIndex('alpha', FIRST_HOUR, [5]);
+
+    expect(read.consistent).toBe(true);
+    expect(read.index.writes).toBe(2);
+    expect([...(read.index.minutes.get(5) ?? [])]).toEqual([0, 6, 8]);
+  });
+
+  it('reports each index Query to onConsumedCapacity, with the minute of a part read', async () => {
+    serve(indexItems(writes));
+    const reads: unknown[] = [];
+
+    await storeWith({ onConsumedCapacity: (consumed) => reads.push(consumed) }).readHourIndex(
+      'alpha',
+      FIRST_HOUR,
+      [5],
+    );
+
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        { read: 'index', customerId: 'alpha', hour: FIRST_HOUR, items: 3, capacityUnits: 0 },
+        { read: 'index', customerId: 'alpha', hour: FIRST_HOUR, minute: 5, items: 2, capacityUnits: 0 },
+      ]),
+    );
+  });
+
+  const whole = (sk: string, attributes: Stored) => ({
+    pk: 'C#alpha',
+    sk: `I#${hourPart}#${sk}`,
+    ...attributes,
+  });
+  it.each([
+    [
+      'a W item without offsets or minutes',
+      [whole('W#000001', { events: 2 })],
+      'expected 8 bytes of offsets',
+    ],
+    [
+      'offsets of another length than its events',
+      [whole('W#000001', { events: 2, offsets: packOffsets(Uint32Array.from([1])) })],
+      'expected 8 bytes',
+    ],
+    ['offsets as text', [whole('W#000001', { events: 1, offsets: 'AAAA' })], 'has offsets string'],
+    [
+      'an offset past the hour',
+      [whole('W#000001', { events: 1, offsets: packOffsets(Uint32Array.from([HOUR])) })],
+      'past the hour',
+    ],
+    [
+      'a W item without events',
+      [whole('W#000001', { offsets: new Uint8Array(4) })],
+      'is not a time index item',
+    ],
+    [
+      'a histogram that does not add up',
+      [whole('W#000001', { events: 3, minutes: packedUint16(new Array(60).fill(0)) })],
+      'does not add up to its 3 events',
+    ],
+    [
+      'a part of another length than its histogram says',
+      [
+        whole('W#000001', { events: 1, minutes: packedUint16([0, 1, ...new Array(58).fill(0)]) }),
+        whole('M01#000001', { offsets: packedUint16([1, 2]) }),
+      ],
+      'holds 4 bytes; its write has 1 events in it',
+    ],
+    [
+      'a part offset past the minute',
+      [
+        whole('W#000001', { events: 1, minutes: packedUint16([0, 1, ...new Array(58).fill(0)]) }),
+        whole('M01#000001', { offsets: packedUint16([MINUTE]) }),
+      ],
+      'past the minute',
+    ],
+  ])('throws a CorruptItemError naming the item for %s', async (_case, items, message) => {
+    serve(items);
+
+    const count = storeWith().countEventsInHour('alpha', FIRST_HOUR, MINUTE + 1, HOUR);
+
+    await expect(count).rejects.toThrow(CorruptItemError);
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, MINUTE + 1, HOUR)).rejects.toThrow(
+      message,
+    );
+    await expect(storeWith().countEventsInHour('alpha', FIRST_HOUR, MINUTE + 1, HOUR)).rejects.toThrow(
+      `C#alpha I#${hourPart}#`,
+    );
   });
 });
 
