@@ -114,13 +114,13 @@ describe('createHandler when the store fails', () => {
       ['offsets that are not a multiple of 4 bytes', new Uint8Array(5)],
       ['offsets that are text', 'AAAA'],
       ['no offsets at all', undefined],
-    ])('answers a logged 500 for a time index fragment with %s', async (_case, offsets) => {
+    ])('answers a logged 500 for a time index item with %s', async (_case, offsets) => {
       ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Record<string, unknown> }) => {
         const isIndex = Object.values(input.ExpressionAttributeValues ?? {}).some(
           (value) => typeof value === 'string' && value.startsWith('I#'),
         );
         return isIndex
-          ? { Items: [offsets === undefined ? {} : { offsets }], Count: 1 }
+          ? { Items: [{ pk: `C#${CUSTOMER}`, sk: 'I#2021-03-01T04#W#000001', events: 1, offsets }], Count: 1 }
           : { Items: [{ pk: `C#${CUSTOMER}`, sk: 'H#2021-03-01T04', count: 1 }], Count: 1 };
       });
 

@@ -13,7 +13,7 @@ import { createHandler } from '../../lambda/create-handler';
 import type { LogLevel } from '../../lambda/http';
 import { localLambdaContext } from '../../local/lambda-context';
 import { apiEvent } from '../support/api-event';
-import { packedOffsets } from '../support/offsets';
+import { indexItemsOfWrite } from '../support/offsets';
 
 const TABLE_NAME = 'event-counts-unit';
 const CUSTOMER = 'b4f9279a0196e40632e947dd1a88e857';
@@ -30,12 +30,13 @@ const counterItem = (hour: number, count: number): Item => ({
   hour: `${hourPart(hour)}:00:00.000Z`,
 });
 
-const indexItem = (hour: number, part: number, offsets: number[]): Item => ({
-  pk: `C#${CUSTOMER}`,
-  sk: `I#${hourPart(hour)}#000001#${String(part).padStart(4, '0')}`,
-  events: offsets.length,
-  offsets: packedOffsets(offsets),
-});
+/** The time index items of write `write` to `hour`, whole or split into minute parts. */
+const indexItems = (hour: number, write: number, offsets: number[], split = false): Item[] =>
+  indexItemsOfWrite(write, offsets, split).map(({ suffix, attributes }) => ({
+    pk: `C#${CUSTOMER}`,
+    sk: `I#${hourPart(hour)}#${suffix}`,
+    ...attributes,
+  }));
 
 /**
  * A stand-in for DynamoDB's Query over `items`: it evaluates the partition key equality and a
@@ -94,6 +95,8 @@ describe('createHandler', () => {
     logger: (level, message, fields) => {
       lines.push({ level, message, fields });
     },
+    // Each test here counts its own Queries: no edge read is answered from an earlier test's.
+    edgeCacheBytes: 0,
   });
 
   beforeEach(() => {
@@ -169,34 +172,46 @@ describe('createHandler', () => {
     expect(pages[2]?.ExclusiveStartKey).toEqual({ pk: `C#${CUSTOMER}`, sk: `H#${hourPart(5)}` });
   });
 
-  it('counts a partial last hour from that hour index alone, read by its key range and paginated', async () => {
+  it("counts a partial last hour from that hour's time index alone, read by its key ranges and paginated", async () => {
     const items = [
       counterItem(4, 408),
       counterItem(5, 1133),
-      counterItem(6, 6),
-      indexItem(5, 0, [0, 1, 2]),
-      indexItem(6, 0, [0, 10 * MINUTE, 29 * MINUTE + 59_999]),
-      indexItem(6, 1, [30 * MINUTE, 45 * MINUTE, 59 * MINUTE]),
-      indexItem(7, 0, [0]),
+      counterItem(6, 9),
+      ...indexItems(5, 1, [0, 1, 2]),
+      ...indexItems(6, 1, [0, 10 * MINUTE, 29 * MINUTE + 59_999]),
+      ...indexItems(6, 2, [30 * MINUTE, 45 * MINUTE, 59 * MINUTE]),
+      ...indexItems(6, 3, [1, 29 * MINUTE + 1, 29 * MINUTE + 2], true),
+      ...indexItems(7, 1, [0]),
     ];
     ddb.on(QueryCommand).callsFake(queryTable(items, 1));
 
     const { body } = await get({
       starting_at: '2021-03-01T04:00:00Z',
-      ending_before: '2021-03-01T06:30:00Z',
+      ending_before: '2021-03-01T06:29:00.002Z',
     });
 
-    expect(body.buckets.map((bucket) => bucket.count)).toEqual([408, 1133, 3]);
+    expect(body.buckets.map((bucket) => bucket.count)).toEqual([408, 1133, 4]);
     const indexKeys = (input: QueryCommandInput) =>
       Object.values(input.ExpressionAttributeValues ?? {}).filter(
         (value): value is string => typeof value === 'string' && value.startsWith('I#'),
       );
     const indexQueries = queryInputs().filter((input) => indexKeys(input).length > 0);
-    const keys = indexQueries.flatMap(indexKeys);
-    expect(new Set(keys)).toEqual(new Set([`I#${hourPart(6)}`, `I#${hourPart(6)}$`]));
-    // Two index fragments at one item a page: two pages, the second after the first fragment.
-    expect(indexQueries).toHaveLength(2);
-    expect(indexQueries[1]?.ExclusiveStartKey).toEqual({ pk: `C#${CUSTOMER}`, sk: indexItem(6, 0, []).sk });
+    expect(new Set(indexQueries.flatMap(indexKeys))).toEqual(
+      new Set([
+        `I#${hourPart(6)}#W#`,
+        `I#${hourPart(6)}#W$`,
+        `I#${hourPart(6)}#M29#`,
+        `I#${hourPart(6)}#M29$`,
+      ]),
+    );
+    // Three W items and one minute-29 part at one item a page: 3 + 1 pages, each after the last item.
+    const wholePages = indexQueries.filter((input) => indexKeys(input).includes(`I#${hourPart(6)}#W#`));
+    expect(wholePages).toHaveLength(3);
+    expect(indexQueries).toHaveLength(4);
+    expect(wholePages[1]?.ExclusiveStartKey).toEqual({
+      pk: `C#${CUSTOMER}`,
+      sk: `I#${hourPart(6)}#W#000001`,
+    });
   });
 
   it('answers 503 when DynamoDB throttles the Query', async () => {
@@ -231,5 +246,114 @@ describe('createHandler', () => {
       message: 'request',
       fields: { requestId: 'lambda-request-1', status: 200 },
     });
+  });
+});
+
+describe('createHandler edge cache', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const build = (edgeCacheBytes?: number) =>
+    createHandler({
+      store: createCounterStore({
+        client: createDynamoDbClient({ region: 'eu-west-1' }),
+        tableName: TABLE_NAME,
+      }),
+      logger: () => {},
+      edgeCacheBytes,
+    });
+  const PARTIAL = { starting_at: '2021-03-01T04:10:00.5Z', ending_before: '2021-03-01T06:30:00Z' };
+  let items: Item[];
+
+  beforeEach(() => {
+    ddb.reset();
+    items = [
+      counterItem(4, 4),
+      counterItem(5, 1133),
+      counterItem(6, 2),
+      ...indexItems(4, 1, [0, 10 * MINUTE + 500, 10 * MINUTE + 501, 59 * MINUTE], true),
+      ...indexItems(6, 1, [29 * MINUTE, 31 * MINUTE]),
+    ];
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => queryTable(items, 100)(input));
+  });
+
+  afterAll(() => {
+    ddb.restore();
+  });
+
+  async function counts(handler: ReturnType<typeof createHandler>, query = PARTIAL) {
+    const response = await handler(apiEvent(EVENT_COUNTS_PATH, query), localLambdaContext('cache'));
+    return (JSON.parse(response.body ?? '') as CountsBody).buckets.map((bucket) => bucket.count);
+  }
+  const queries = () => ddb.commandCalls(QueryCommand).length;
+
+  it('answers a repeated request with the counter Query alone while the edge counters are unchanged', async () => {
+    const handler = build();
+
+    const first = await counts(handler);
+    const afterFirst = queries();
+    const second = await counts(handler);
+
+    expect(first).toEqual([3, 1133, 1]);
+    // Counters, hour 4's W items and minute 10, hour 6's W items (06:30 is a minute boundary).
+    expect(afterFirst).toBe(4);
+    expect(second).toEqual(first);
+    expect(queries() - afterFirst).toBe(1);
+  });
+
+  it("reads an edge again, after the counter Query, when its hour's counter changed", async () => {
+    const handler = build();
+    await counts(handler);
+    items.push(counterItem(6, 3), ...indexItems(6, 2, [29 * MINUTE + 1]));
+    items.splice(items.indexOf(items.find((item) => item.sk === `H#${hourPart(6)}`) as Item), 1);
+    ddb.resetHistory();
+
+    const result = await counts(handler);
+
+    expect(result).toEqual([3, 1133, 2]);
+    const inputs = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input as QueryCommandInput);
+    expect(inputs.map((input) => input.ExpressionAttributeValues?.[':first'])).toEqual([
+      `H#${hourPart(4)}`,
+      `I#${hourPart(6)}#W#`,
+    ]);
+  });
+
+  it('answers an edge hour without events from the cache once it is known', async () => {
+    const handler = build();
+    const empty = { starting_at: '2021-03-01T08:10:00.5Z', ending_before: '2021-03-01T09:00:00Z' };
+
+    expect(await counts(handler, empty)).toEqual([0]);
+    const afterFirst = queries();
+    expect(await counts(handler, empty)).toEqual([0]);
+
+    expect(afterFirst).toBe(3);
+    expect(queries() - afterFirst).toBe(1);
+  });
+
+  it('reads only the minute a new cut needs when the cached writes are the same, then keeps both minutes', async () => {
+    const handler = build();
+    await counts(handler);
+    ddb.resetHistory();
+
+    const other = { starting_at: '2021-03-01T04:59:00.5Z', ending_before: '2021-03-01T05:00:00Z' };
+    expect(await counts(handler, other)).toEqual([0]);
+    expect(await counts(handler, other)).toEqual([0]);
+    expect(await counts(handler)).toEqual([3, 1133, 1]);
+
+    // The new cut: counters + W + minute 59 once; then one Query a request.
+    expect(queries()).toBe(3 + 1 + 1);
+  });
+
+  it('reads every edge each time with edgeCacheBytes 0', async () => {
+    const handler = build(0);
+
+    await counts(handler);
+    await counts(handler);
+
+    expect(queries()).toBe(8);
+  });
+
+  it.each([-1, 1.5, Number.NaN])('refuses edgeCacheBytes %p, naming the option', (edgeCacheBytes) => {
+    expect(() => build(edgeCacheBytes)).toThrow(
+      `edgeCacheBytes must be a whole number of bytes >= 1; received ${edgeCacheBytes}`,
+    );
   });
 });
