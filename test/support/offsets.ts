@@ -37,7 +37,10 @@ export function indexItemsOfWrite(
     return [{ suffix: `W#${w}`, attributes: { events: sorted.length, offsets: packedOffsets(sorted) } }];
   }
   const histogram = new Array<number>(60).fill(0);
-  for (const offset of sorted) histogram[Math.floor(offset / 60_000)] += 1;
+  for (const offset of sorted) {
+    const minute = Math.floor(offset / 60_000);
+    histogram[minute] = (histogram[minute] ?? 0) + 1;
+  }
   return [
     { suffix: `W#${w}`, attributes: { events: sorted.length, minutes: packedUint16(histogram) } },
     ...histogram.flatMap((count, minute) =>

@@ -52,8 +52,8 @@ import {
 import type { RetryPolicy } from '../../core/retry';
 import { createTableInput } from '../../core/table-format';
 import { packOffsets } from '../../core/time-index';
-import { indexItemsOfWrite, packedUint16 } from '../support/offsets';
 import { type PlannedTransaction, planTransactions } from '../../core/write-plan';
+import { indexItemsOfWrite, packedUint16 } from '../support/offsets';
 
 const HOUR = 3_600_000;
 const FIRST_HOUR = Date.UTC(2021, 2, 1);

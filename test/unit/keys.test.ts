@@ -103,15 +103,18 @@ describe('item keys of a customer', () => {
     );
   });
 
-  it.each([0, 9, 10, 59])("holds minute %i's parts of the hour, and nothing else, in indexMinuteRange", (minute) => {
-    const { first, last } = indexMinuteRange(H, minute);
+  it.each([0, 9, 10, 59])(
+    "holds minute %i's parts of the hour, and nothing else, in indexMinuteRange",
+    (minute) => {
+      const { first, last } = indexMinuteRange(H, minute);
 
-    const selected = customerSortKeys([H - HOUR, H, H + HOUR]).filter((sk) => between(sk, first, last));
+      const selected = customerSortKeys([H - HOUR, H, H + HOUR]).filter((sk) => between(sk, first, last));
 
-    expect(selected.sort()).toEqual(
-      [1, 2, 10, MAX_WRITE_VERSION].map((version) => indexMinuteKey('alpha', H, minute, version).sk).sort(),
-    );
-  });
+      expect(selected.sort()).toEqual(
+        [1, 2, 10, MAX_WRITE_VERSION].map((version) => indexMinuteKey('alpha', H, minute, version).sk).sort(),
+      );
+    },
+  );
 
   it('reads counters only in a BETWEEN from the first to the last hour counter', () => {
     const hours = Array.from({ length: 30 }, (_, i) => H + (i - 5) * HOUR);
