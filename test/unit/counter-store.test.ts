@@ -1010,6 +1010,18 @@ describe('createCounterStore checkFormat', () => {
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
+  it('refuses a table of layout 3 (one time index item per write, no minute parts): this version writes 4', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...FORMAT_KEY, format: 3 } });
+
+    const check = storeWith().checkFormat();
+
+    expect(TABLE_FORMAT).toBe(4);
+    await expect(check).rejects.toThrow(
+      `table ${TABLE_NAME} has layout 3; this version reads and writes layout 4, and mixing them could count events twice`,
+    );
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
   it('throws TableFormatError telling to use a new table when an unmarked table has the legacy directory', async () => {
     ddb.on(GetCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ pk: LEGACY_DIRECTORY_PK, sk: 'alpha', total: 3 }] });
