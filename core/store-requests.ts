@@ -232,7 +232,8 @@ export function decodeHourIndex(
     events += count;
   }
   let consistent = isCompleteHistory(writes);
-  const newest = Math.max(0, ...writes);
+  // Not Math.max(...writes): an hour may have up to 999,999 writes, too many for call arguments.
+  const newest = writes.reduce((max, write) => Math.max(max, write), 0);
   const splitBefore = new Uint32Array(MINUTES_PER_HOUR + 1);
   for (const histogram of histograms.values()) {
     for (let minute = 0; minute < MINUTES_PER_HOUR; minute++) {

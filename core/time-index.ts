@@ -83,12 +83,6 @@ function lowerBound(values: Uint32Array | Uint16Array, value: number): number {
   return lo;
 }
 
-/** Counts the offsets in `[from, to)` of one packed, sorted uint32 offset list. */
-export function countOffsetsInRange(packed: Uint8Array, from: number, to: number): number {
-  const offsets = unpackOffsets(packed);
-  return lowerBound(offsets, to) - lowerBound(offsets, from);
-}
-
 /** Little-endian uint32 offsets as numbers. */
 export function unpackOffsets(packed: Uint8Array): Uint32Array {
   if (packed.byteLength % 4 !== 0) {

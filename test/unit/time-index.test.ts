@@ -1,6 +1,5 @@
 import {
   countInHourIndex,
-  countOffsetsInRange,
   type HourIndex,
   hourIndexBytes,
   MINUTE_HISTOGRAM_BYTES,
@@ -9,6 +8,7 @@ import {
   packOffsets,
   SPLIT_THRESHOLD,
   splitByMinute,
+  unpackOffsets,
   unpackUint16,
 } from '../../core/time-index';
 
@@ -109,31 +109,27 @@ describe('splitByMinute', () => {
   });
 });
 
-describe('countOffsetsInRange', () => {
-  const packed = pack([0, 5, 5, 5, 9, 3_599_999]);
-
-  it.each([
-    ['the whole hour', 0, HOUR, 6],
-    ['a range starting at a repeated offset, which includes every repeat', 5, 6, 3],
-    ['a range ending at a repeated offset, which excludes every repeat (to is exclusive)', 0, 5, 1],
-    ['the last millisecond of the hour', 3_599_999, HOUR, 1],
-    ['an empty range', 5, 5, 0],
-  ])('counts %s as [from, to)', (_case, from, to, expected) => {
-    expect(countOffsetsInRange(packed, from, to)).toBe(expected);
-  });
-
-  it('reads a view that starts inside a larger buffer', () => {
+describe('unpackOffsets', () => {
+  it('reads little-endian uint32 offsets back, from a view that starts inside a larger buffer', () => {
+    const packed = pack([0, 5, 3_599_999]);
     const buffer = new Uint8Array(8 + packed.byteLength);
     buffer.set(pack([7, 7]), 0);
     buffer.set(packed, 8);
 
-    expect(countOffsetsInRange(buffer.subarray(8), 0, 5)).toBe(1);
-    expect(countOffsetsInRange(buffer.subarray(8), 0, HOUR)).toBe(6);
+    expect([...unpackOffsets(buffer.subarray(8))]).toEqual([0, 5, 3_599_999]);
   });
 
   it.each([1, 3, 5, 23])('throws on an item of %i bytes, not a whole number of offsets', (bytes) => {
-    expect(() => countOffsetsInRange(new Uint8Array(bytes), 0, HOUR)).toThrow(
+    expect(() => unpackOffsets(new Uint8Array(bytes))).toThrow(
       `a time index item holds 4-byte offsets; found ${bytes} bytes`,
+    );
+  });
+});
+
+describe('unpackUint16', () => {
+  it('throws on an odd number of bytes', () => {
+    expect(() => unpackUint16(new Uint8Array(3))).toThrow(
+      'a time index item holds 2-byte values; found 3 bytes',
     );
   });
 });
