@@ -41,12 +41,13 @@ export interface HandlerOptions {
 }
 
 /**
- * `store` with an edge cache of `edgeCacheBytes`, one per handler and so per container. The reader
- * inherits from `store` rather than copying it, so its methods are looked up at each call.
+ * `store` with an edge cache of `edgeCacheBytes` (0: `store` itself), one per handler and so per
+ * container; also for callers that build a router without a handler. The reader inherits from
+ * `store` rather than copying it, so its methods are looked up at each call.
  *
  * @throws RangeError when `edgeCacheBytes` is not a whole number >= 0.
  */
-function withEdgeCache(store: ApiReader, edgeCacheBytes: number): ApiReader {
+export function withEdgeCache(store: ApiReader, edgeCacheBytes: number): ApiReader {
   if (edgeCacheBytes === 0) return store;
   const edgeCache = createEdgeCache(edgeCacheBytes);
   if (store.readHourIndex === undefined) return store;

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createDynamoDbClient } from '../../core/config';
 import { createCounterStore } from '../../core/counter-store';
-import { createHandler } from '../../lambda/create-handler';
+import { createHandler, withEdgeCache } from '../../lambda/create-handler';
 import type { LogLevel } from '../../lambda/http';
 import { localLambdaContext } from '../../local/lambda-context';
 import { apiEvent } from '../support/api-event';
@@ -355,5 +355,27 @@ describe('createHandler edge cache', () => {
     expect(() => build(edgeCacheBytes)).toThrow(
       `edgeCacheBytes must be a whole number of bytes >= 1; received ${edgeCacheBytes}`,
     );
+  });
+});
+
+describe('withEdgeCache', () => {
+  const store = createCounterStore({
+    client: createDynamoDbClient({ region: 'eu-west-1' }),
+    tableName: TABLE_NAME,
+  });
+
+  it('returns the store itself for 0 bytes, and a reader with a cache that reads through the store otherwise', () => {
+    const reader = withEdgeCache(store, 1_000);
+
+    expect(withEdgeCache(store, 0)).toBe(store);
+    expect(reader.edgeCache?.size).toBe(0);
+    expect(reader.readHourIndex).toBe(store.readHourIndex);
+    expect(Object.getPrototypeOf(reader)).toBe(store);
+  });
+
+  it('adds no cache to a reader that cannot read an hour index', () => {
+    const fake = { ...store, readHourIndex: undefined };
+
+    expect(withEdgeCache(fake, 1_000)).toBe(fake);
   });
 });
