@@ -1,4 +1,4 @@
-import { DAY_MS, dayStart, HOUR_MS, hourStart } from './time';
+import { DAY_MS, dayStart, formatTimestamp, HOUR_MS, hourStart } from './time';
 
 /** A half-open time interval `[start, end)` in epoch milliseconds. */
 export interface TimeRange {
@@ -49,6 +49,50 @@ export function windowBuckets(range: TimeRange, windowSize: WindowSize): TimeRan
     case 'none':
       return [{ ...range }];
   }
+}
+
+/** Number of buckets `windowBuckets(range, windowSize)` gives, without building them. */
+export function countBuckets(range: TimeRange, windowSize: WindowSize): number {
+  switch (windowSize) {
+    case 'hour':
+      return countHours(range);
+    case 'day':
+      return countDays(range);
+    case 'none':
+      return range.end <= range.start ? 0 : 1;
+  }
+}
+
+// `T00:00:00.000Z` to `T23:00:00.000Z`: what follows the date in an hour's ISO-8601 text.
+const HOUR_SUFFIXES = Array.from({ length: 24 }, (_, hour) => `T${String(hour).padStart(2, '0')}:00:00.000Z`);
+
+/**
+ * The edges of the buckets of `range` as `formatTimestamp` writes them: `range.start`, every
+ * aligned edge inside the range, then `range.end`, so bucket `i` of `windowBuckets(range,
+ * windowSize)` runs from edge `i` to edge `i + 1`. A year of hourly buckets needs 8,785 texts: the
+ * aligned ones are put together from their day's date, formatted once per day, and a fixed hour
+ * suffix rather than through a `Date` each, which made up most of the time of a long request.
+ */
+export function formatBucketEdges(range: TimeRange, windowSize: WindowSize): string[] {
+  const count = countBuckets(range, windowSize);
+  if (count === 0) return [];
+  const edges = [formatTimestamp(range.start)];
+  const step = windowSize === 'day' ? DAY_MS : HOUR_MS;
+  let edge = (windowSize === 'day' ? dayStart(range.start) : hourStart(range.start)) + step;
+  let day = Number.NaN;
+  let date = '';
+  // Aligned edges lie strictly inside the range, so before the year 10000 that toISOString writes
+  // with six digits; the range's own ends may not, and keep formatTimestamp.
+  for (let i = 1; i < count; i++, edge += step) {
+    const edgeDay = dayStart(edge);
+    if (edgeDay !== day) {
+      day = edgeDay;
+      date = formatTimestamp(edgeDay).slice(0, 10);
+    }
+    edges.push(`${date}${HOUR_SUFFIXES[(edge - edgeDay) / HOUR_MS]}`);
+  }
+  edges.push(formatTimestamp(range.end));
+  return edges;
 }
 
 /**
