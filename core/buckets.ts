@@ -59,7 +59,7 @@ export function countBuckets(range: TimeRange, windowSize: WindowSize): number {
     case 'day':
       return countDays(range);
     case 'none':
-      return range.end <= range.start ? 0 : 1;
+      return 1;
   }
 }
 

@@ -2,7 +2,12 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigurationError } from '../../core/config';
 import type { Logger } from '../../lambda/http';
-import { chooseContentCoding, finishResponse } from '../../lambda/response-encoding';
+import {
+  chooseContentCoding,
+  compressionSettings,
+  finishResponse,
+  LARGE_BODY_BYTES,
+} from '../../lambda/response-encoding';
 import { type ApiReader, createRouter, parseBasePath } from '../../lambda/routes';
 import { apiEvent } from '../support/api-event';
 
@@ -365,4 +370,32 @@ describe('finishResponse', () => {
 
     expect(finishResponse(response, 'gzip').body).toBe(response.body);
   });
+});
+
+describe('compressionSettings', () => {
+  it("keeps zlib's default gzip level and brotli quality 4 below 256 KB", () => {
+    expect(compressionSettings(LARGE_BODY_BYTES - 1)).toEqual({ gzipLevel: 6, brotliQuality: 4 });
+  });
+
+  it('takes the faster gzip level 1 and brotli quality 3 from 256 KB on, such as a year of hourly buckets', () => {
+    expect(compressionSettings(LARGE_BODY_BYTES)).toEqual({ gzipLevel: 1, brotliQuality: 3 });
+  });
+});
+
+describe('finishResponse and large bodies', () => {
+  const large = JSON.stringify({ text: 'x'.repeat(LARGE_BODY_BYTES) });
+  const response = { statusCode: 200, body: large };
+
+  it.each([
+    ['gzip', gunzipSync],
+    ['br', brotliDecompressSync],
+  ] as const)(
+    'compresses a body over 256 KB with %s so that it decodes to the same text',
+    (coding, decode) => {
+      const finished = finishResponse(response, coding);
+
+      expect(finished.headers?.['content-encoding']).toBe(coding);
+      expect(decode(Buffer.from(finished.body ?? '', 'base64')).toString('utf8')).toBe(large);
+    },
+  );
 });

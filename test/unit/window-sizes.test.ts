@@ -263,3 +263,23 @@ describe('resolveRange', () => {
     ).rejects.toThrow(CustomerNotFoundError);
   });
 });
+
+describe('bucketCounts', () => {
+  it('pairs each count with its bucket of windowBuckets', () => {
+    const range = { start: at('2021-03-01T22:30:00Z'), end: at('2021-03-03T00:15:00Z') };
+
+    const buckets = bucketCounts({
+      customerId: 'c1',
+      range,
+      windowSize: 'day',
+      total: 945,
+      counts: [230, 700, 15],
+    });
+
+    expect(buckets).toEqual([
+      { start: range.start, end: at('2021-03-02T00:00:00Z'), count: 230 },
+      { start: at('2021-03-02T00:00:00Z'), end: at('2021-03-03T00:00:00Z'), count: 700 },
+      { start: at('2021-03-03T00:00:00Z'), end: range.end, count: 15 },
+    ]);
+  });
+});
