@@ -76,22 +76,24 @@ const HOUR_SUFFIXES = Array.from({ length: 24 }, (_, hour) => `T${String(hour).p
 export function formatBucketEdges(range: TimeRange, windowSize: WindowSize): string[] {
   const count = countBuckets(range, windowSize);
   if (count === 0) return [];
-  const edges = [formatTimestamp(range.start)];
-  const step = windowSize === 'day' ? DAY_MS : HOUR_MS;
-  let edge = (windowSize === 'day' ? dayStart(range.start) : hourStart(range.start)) + step;
-  let day = Number.NaN;
+  const edges = new Array<string>(count + 1);
+  edges[0] = formatTimestamp(range.start);
+  // The aligned edges walk through the days by hour of day: no Date and no division per edge.
+  // They lie strictly inside the range, so before the year 10000 that toISOString writes with six
+  // digits; the range's own ends may not, and keep formatTimestamp.
+  const hoursPerStep = windowSize === 'day' ? 24 : 1;
+  let day = dayStart(range.start);
+  let hourOfDay = windowSize === 'day' ? 24 : (hourStart(range.start) - day) / HOUR_MS + 1;
   let date = '';
-  // Aligned edges lie strictly inside the range, so before the year 10000 that toISOString writes
-  // with six digits; the range's own ends may not, and keep formatTimestamp.
-  for (let i = 1; i < count; i++, edge += step) {
-    const edgeDay = dayStart(edge);
-    if (edgeDay !== day) {
-      day = edgeDay;
-      date = formatTimestamp(edgeDay).slice(0, 10);
+  for (let i = 1; i < count; i++, hourOfDay += hoursPerStep) {
+    if (hourOfDay >= 24 || date === '') {
+      day += (hourOfDay - (hourOfDay % 24)) * HOUR_MS;
+      hourOfDay %= 24;
+      date = formatTimestamp(day).slice(0, 10);
     }
-    edges.push(`${date}${HOUR_SUFFIXES[(edge - edgeDay) / HOUR_MS]}`);
+    edges[i] = `${date}${HOUR_SUFFIXES[hourOfDay]}`;
   }
-  edges.push(formatTimestamp(range.end));
+  edges[count] = formatTimestamp(range.end);
   return edges;
 }
 

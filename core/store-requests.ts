@@ -107,8 +107,11 @@ export function readHourCounts(items: readonly Item[]): Map<number, number> {
   // (a year is 8,784 keys), and the hour added to it.
   let day = '';
   let dayStartMs = Number.NaN;
+  // Read once: run from TypeScript without bundling, an imported constant is a getter call.
+  const skName = SK;
+  const hourMs = HOUR_MS;
   for (const item of items) {
-    const sk = item[SK];
+    const sk = item[skName];
     let hour = Number.NaN;
     if (typeof sk === 'string' && sk.startsWith('H#')) {
       const hourOfDay = counterSkHourOfDay(sk);
@@ -119,7 +122,7 @@ export function readHourCounts(items: readonly Item[]): Map<number, number> {
           day = sk.slice(0, 13);
           dayStartMs = hourOfCounterSk(`${day}00`);
         }
-        hour = dayStartMs + hourOfDay * HOUR_MS;
+        hour = dayStartMs + hourOfDay * hourMs;
       }
     }
     if (!Number.isFinite(hour))
