@@ -377,8 +377,8 @@ describe('compressionSettings', () => {
     expect(compressionSettings(LARGE_BODY_BYTES - 1)).toEqual({ gzipLevel: 6, brotliQuality: 4 });
   });
 
-  it('takes the faster gzip level 1 and brotli quality 3 from 256 KB on, such as a year of hourly buckets', () => {
-    expect(compressionSettings(LARGE_BODY_BYTES)).toEqual({ gzipLevel: 1, brotliQuality: 3 });
+  it('takes the faster gzip level 1 and brotli quality 2 from 256 KB on, such as a year of hourly buckets', () => {
+    expect(compressionSettings(LARGE_BODY_BYTES)).toEqual({ gzipLevel: 1, brotliQuality: 2 });
   });
 });
 
