@@ -2,6 +2,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigurationError } from '../../core/config';
 import type { Logger } from '../../lambda/http';
+import { eventCountsBody } from '../../lambda/response-bodies';
 import {
   chooseContentCoding,
   compressionSettings,
@@ -396,6 +397,34 @@ describe('finishResponse and large bodies', () => {
 
       expect(finished.headers?.['content-encoding']).toBe(coding);
       expect(decode(Buffer.from(finished.body ?? '', 'base64')).toString('utf8')).toBe(large);
+    },
+  );
+});
+
+describe('createRouter event counts body', () => {
+  const store = variedStore();
+  const router = createRouter(store, () => {});
+
+  it.each([
+    [
+      'hourly buckets with partial edges',
+      { starting_at: '2021-03-01T04:12:00.5Z', ending_before: '2021-03-03T06:30:00Z' },
+    ],
+    [
+      'day buckets',
+      { starting_at: '2021-02-27T22:30:00Z', ending_before: '2021-03-03T00:15:00Z', window_size: 'day' },
+    ],
+    [
+      'one bucket',
+      { starting_at: '2021-03-01T04:00:00Z', ending_before: '2021-03-09T00:00:00Z', window_size: 'none' },
+    ],
+  ])(
+    'answers %s with the bytes JSON.stringify writes for the body the query CLI prints',
+    async (_, query) => {
+      const response = await router(apiEvent(EVENT_COUNTS, query), REQUEST_ID);
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe(JSON.stringify(await eventCountsBody(store, CUSTOMER, query)));
     },
   );
 });
