@@ -79,8 +79,8 @@ export function formatBucketEdges(range: TimeRange, windowSize: WindowSize): str
   const edges = new Array<string>(count + 1);
   edges[0] = formatTimestamp(range.start);
   // The aligned edges walk through the days by hour of day: no Date and no division per edge.
-  // They lie strictly inside the range, so before the year 10000 that toISOString writes with six
-  // digits; the range's own ends may not, and keep formatTimestamp.
+  // They lie strictly inside the range, so their year has four digits; the range's end may be
+  // 10000-01-01, which toISOString writes with six, so both ends keep formatTimestamp.
   const hoursPerStep = windowSize === 'day' ? 24 : 1;
   let day = dayStart(range.start);
   let hourOfDay = windowSize === 'day' ? 24 : (hourStart(range.start) - day) / HOUR_MS + 1;
