@@ -1,4 +1,4 @@
-import { bucketIndexOfHour, type TimeRange, type WindowSize, windowBuckets } from './buckets';
+import { bucketIndexOfHour, countBuckets, type TimeRange, type WindowSize, windowBuckets } from './buckets';
 import type { CounterStore } from './counter-store';
 import type { EdgeCache } from './edge-cache';
 import { CustomerNotFoundError } from './errors';
@@ -22,13 +22,17 @@ export interface BucketCount extends TimeRange {
   count: number;
 }
 
-/** Events of one customer in `[range.start, range.end)`, bucketed by the window size. */
+/**
+ * Events of one customer in `[range.start, range.end)`, bucketed by the window size: `counts[i]`
+ * is the count of bucket `i` of `windowBuckets(range, windowSize)` (see `bucketCounts`). Plain
+ * numbers rather than bucket objects: a year of hourly buckets is 8,784 of them.
+ */
 export interface EventCounts {
   customerId: string;
   range: TimeRange;
   windowSize: WindowSize;
   total: number;
-  buckets: BucketCount[];
+  counts: number[];
 }
 
 /** The part of `hour` that `range` covers, as offsets within the hour, or undefined when it covers all of it. */
@@ -142,15 +146,20 @@ export async function queryEventCounts(
   windowSize: WindowSize = 'hour',
 ): Promise<EventCounts> {
   const byHour = await countEventsByHour(reader, customerId, range);
-  const buckets = windowBuckets(range, windowSize).map((bucket) => ({ ...bucket, count: 0 }));
+  const counts = new Array<number>(countBuckets(range, windowSize)).fill(0);
   let total = 0;
   for (const [hour, count] of byHour) {
-    const bucket = buckets[bucketIndexOfHour(range, windowSize, hour)];
-    if (bucket === undefined) throw new Error(`hour ${hour} lies outside the range`);
-    bucket.count += count;
+    const index = bucketIndexOfHour(range, windowSize, hour);
+    if (!(index >= 0 && index < counts.length)) throw new Error(`hour ${hour} lies outside the range`);
+    counts[index] = (counts[index] as number) + count;
     total += count;
   }
-  return { customerId, range, windowSize, total, buckets };
+  return { customerId, range, windowSize, total, counts };
+}
+
+/** The buckets of an answer as `[start, end)` and count, in order. */
+export function bucketCounts({ range, windowSize, counts }: EventCounts): BucketCount[] {
+  return windowBuckets(range, windowSize).map((bucket, i) => ({ ...bucket, count: counts[i] ?? 0 }));
 }
 
 /** The design's question: events of `customerId` in each clock hour of `[start, end)`. */

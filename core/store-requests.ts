@@ -116,9 +116,28 @@ const isCount = (value: unknown): value is number =>
  */
 export function readHourCounts(items: readonly Item[]): Map<number, number> {
   const counts = new Map<number, number>();
+  // Counters come in key order, a day's hours one after another: each day's date is parsed once
+  // (a year is 8,784 keys), and the hour added to it.
+  let day = '';
+  let dayStartMs = Number.NaN;
+  // Read once: run from TypeScript without bundling, an imported constant is a getter call.
+  const skName = SK;
+  const hourMs = HOUR_MS;
   for (const item of items) {
-    const sk = item[SK];
-    const hour = typeof sk === 'string' && sk.startsWith('H#') ? hourOfCounterSk(sk) : Number.NaN;
+    const sk = item[skName];
+    let hour = Number.NaN;
+    if (typeof sk === 'string' && sk.startsWith('H#')) {
+      const hourOfDay = counterSkHourOfDay(sk);
+      if (hourOfDay === undefined) {
+        hour = hourOfCounterSk(sk);
+      } else {
+        if (day === '' || !sk.startsWith(day)) {
+          day = sk.slice(0, 13);
+          dayStartMs = hourOfCounterSk(`${day}00`);
+        }
+        hour = dayStartMs + hourOfDay * hourMs;
+      }
+    }
     if (!Number.isFinite(hour))
       throw corruptItem(item, 'is not an hourly counter (sort key H#yyyy-mm-ddThh)');
     if (!isCount(item.count)) {
@@ -127,6 +146,18 @@ export function readHourCounts(items: readonly Item[]): Map<number, number> {
     counts.set(hour, item.count);
   }
   return counts;
+}
+
+/**
+ * The hour of day 0-23 of a `H#yyyy-mm-ddThh` key, or undefined when the key does not end in `T`
+ * and two such digits (hourOfCounterSk then decides on the whole key, as it always did).
+ */
+function counterSkHourOfDay(sk: string): number | undefined {
+  if (sk.length !== 15 || sk.charCodeAt(12) !== 84 /* T */) return undefined;
+  const tens = sk.charCodeAt(13) - 48;
+  const ones = sk.charCodeAt(14) - 48;
+  const hour = tens * 10 + ones;
+  return tens >= 0 && tens <= 2 && ones >= 0 && ones <= 9 && hour <= 23 ? hour : undefined;
 }
 
 /** The `W` items of one hour's writes: each write's offsets, or its minute histogram when split. */

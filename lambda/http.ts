@@ -22,7 +22,16 @@ export function jsonResponse(
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+  return jsonTextResponse(statusCode, JSON.stringify(body), headers);
+}
+
+/** A response whose body is JSON text written already, with the standard JSON headers. */
+export function jsonTextResponse(
+  statusCode: number,
+  json: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: json };
 }
 
 /** How bad a log line is: `info` goes to stdout, `warn` and `error` to stderr. */

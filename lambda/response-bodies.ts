@@ -1,9 +1,10 @@
-import type { WindowSize } from '../core/buckets';
+import { formatBucketEdges, type WindowSize } from '../core/buckets';
 import type { CounterStore } from '../core/counter-store';
 import { InvalidParameterError, QUOTED_INPUT_LENGTH, quoteInput } from '../core/errors';
 import {
   type CountReader,
   type CustomerReader,
+  type EventCounts,
   queryEventCounts,
   queryTotalEvents,
   resolveRange,
@@ -59,6 +60,59 @@ function rejectUnknownParameters(query: QueryParams, allowed: readonly string[])
   }
 }
 
+/** Checks the parameters of an event counts request and answers it. */
+async function countEvents(
+  reader: CountReader & CustomerReader,
+  customerId: string,
+  query: QueryParams,
+): Promise<EventCounts> {
+  rejectUnknownParameters(query, ['starting_at', 'ending_before', 'window_size']);
+  const input = parseEventCountsInput({
+    customerId,
+    startingAt: query.starting_at,
+    endingBefore: query.ending_before,
+    windowSize: query.window_size,
+  });
+  const range = await resolveRange(reader, input);
+  return queryEventCounts(reader, input.customerId, range, input.windowSize);
+}
+
+/** The body of an event counts answer as an object. */
+export function toEventCountsBody(result: EventCounts): EventCountsBody {
+  const edges = formatBucketEdges(result.range, result.windowSize);
+  return {
+    customer_id: result.customerId,
+    starting_at: formatTimestamp(result.range.start),
+    ending_before: formatTimestamp(result.range.end),
+    window_size: result.windowSize,
+    total: result.total,
+    buckets: result.counts.map((count, i) => ({
+      starting_at: edges[i] as string,
+      ending_before: edges[i + 1] as string,
+      count,
+    })),
+  };
+}
+
+/**
+ * `JSON.stringify(toEventCountsBody(result))`, byte for byte, written directly: a year of hourly
+ * buckets is 8,784 objects and 845 KB of JSON, and building the text from the bucket edges and
+ * counts takes a fraction of the time of building the objects and stringifying them.
+ */
+export function formatEventCountsJson(result: EventCounts): string {
+  const { counts } = result;
+  const edges = formatBucketEdges(result.range, result.windowSize);
+  // Appending to one string (a rope V8 flattens once) measured faster than joining an array of parts.
+  let json =
+    `{"customer_id":${JSON.stringify(result.customerId)},` +
+    `"starting_at":"${formatTimestamp(result.range.start)}","ending_before":"${formatTimestamp(result.range.end)}",` +
+    `"window_size":${JSON.stringify(result.windowSize)},"total":${result.total},"buckets":[`;
+  for (let i = 0; i < counts.length; i++) {
+    json += `${i === 0 ? '' : ','}{"starting_at":"${edges[i]}","ending_before":"${edges[i + 1]}","count":${counts[i]}}`;
+  }
+  return `${json}]}`;
+}
+
 /**
  * The body of an event counts answer, from the query parameters of the API (the query CLI prints
  * this very body with `--json`).
@@ -68,27 +122,16 @@ export async function eventCountsBody(
   customerId: string,
   query: QueryParams,
 ): Promise<EventCountsBody> {
-  rejectUnknownParameters(query, ['starting_at', 'ending_before', 'window_size']);
-  const input = parseEventCountsInput({
-    customerId,
-    startingAt: query.starting_at,
-    endingBefore: query.ending_before,
-    windowSize: query.window_size,
-  });
-  const range = await resolveRange(reader, input);
-  const result = await queryEventCounts(reader, input.customerId, range, input.windowSize);
-  return {
-    customer_id: result.customerId,
-    starting_at: formatTimestamp(result.range.start),
-    ending_before: formatTimestamp(result.range.end),
-    window_size: result.windowSize,
-    total: result.total,
-    buckets: result.buckets.map((bucket) => ({
-      starting_at: formatTimestamp(bucket.start),
-      ending_before: formatTimestamp(bucket.end),
-      count: bucket.count,
-    })),
-  };
+  return toEventCountsBody(await countEvents(reader, customerId, query));
+}
+
+/** The JSON text of an event counts answer, as `eventCountsBody` would stringify. */
+export async function eventCountsJson(
+  reader: CountReader & CustomerReader,
+  customerId: string,
+  query: QueryParams,
+): Promise<string> {
+  return formatEventCountsJson(await countEvents(reader, customerId, query));
 }
 
 /** The body of a total events answer, from the query parameters of the API. */

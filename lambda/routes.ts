@@ -3,9 +3,9 @@ import { ConfigurationError } from '../core/config';
 import type { CounterStore } from '../core/counter-store';
 import { InvalidParameterError, QUOTED_INPUT_LENGTH, quoteInput } from '../core/errors';
 import type { CountReader, CustomerReader } from '../core/event-counts';
-import { errorResponse, HttpError, jsonResponse, type Logger, log } from './http';
+import { errorResponse, HttpError, jsonResponse, jsonTextResponse, type Logger, log } from './http';
 import { OPENAPI_DOCUMENT } from './openapi-document';
-import { customerListBody, eventCountsBody, type QueryParams, totalEventsBody } from './response-bodies';
+import { customerListBody, eventCountsJson, type QueryParams, totalEventsBody } from './response-bodies';
 import { finishResponse } from './response-encoding';
 import { USAGE_PAGE, type UsagePage } from './usage-page';
 
@@ -80,7 +80,10 @@ function findRoute(reader: ApiReader, page: UsagePage, path: string): Route | un
   switch (match?.[2]) {
     case 'event_counts':
       return async (event) =>
-        jsonResponse(200, await eventCountsBody(reader, decodeCustomerId(segment), queryParameters(event)));
+        jsonTextResponse(
+          200,
+          await eventCountsJson(reader, decodeCustomerId(segment), queryParameters(event)),
+        );
     case 'total_events':
       return async (event) =>
         jsonResponse(200, await totalEventsBody(reader, decodeCustomerId(segment), queryParameters(event)));

@@ -1,5 +1,5 @@
 import type { CounterStore } from '../../core/counter-store';
-import { queryEventCounts } from '../../core/event-counts';
+import { bucketCounts, queryEventCounts } from '../../core/event-counts';
 import { hourlyCounts, type RawEvent, recount } from './recount';
 
 const HOUR = 3_600_000;
@@ -64,8 +64,8 @@ export async function compareWithRecount(
     for (const range of partialRanges(events, customer)) {
       const name = `${customer} [${new Date(range.start).toISOString()}, ${new Date(range.end).toISOString()})`;
       const answer = await queryEventCounts(store, customer, range, 'hour');
-      actual.ranges[name] = answer.buckets.map((bucket) => bucket.count);
-      expected.ranges[name] = answer.buckets.map((bucket) =>
+      actual.ranges[name] = answer.counts;
+      expected.ranges[name] = bucketCounts(answer).map((bucket) =>
         recount(events, customer, bucket.start, bucket.end),
       );
     }

@@ -1,4 +1,14 @@
-import { countHours, hourBuckets, MAX_HOURLY_BUCKETS, type TimeRange } from '../../core/buckets';
+import {
+  countBuckets,
+  countHours,
+  formatBucketEdges,
+  hourBuckets,
+  MAX_HOURLY_BUCKETS,
+  type TimeRange,
+  WINDOW_SIZES,
+  windowBuckets,
+} from '../../core/buckets';
+import { formatTimestamp, MAX_TIME_MS } from '../../core/time';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
@@ -127,5 +137,71 @@ describe('countHours', () => {
 
     expect(countHours(leapYear)).toBe(MAX_HOURLY_BUCKETS);
     expect(MAX_HOURLY_BUCKETS).toBe(8784);
+  });
+});
+
+describe('formatBucketEdges', () => {
+  // The edges as every bucket's own formatTimestamp calls gave them before.
+  const edgesByDate = (r: TimeRange, windowSize: (typeof WINDOW_SIZES)[number]) => {
+    const buckets = windowBuckets(r, windowSize);
+    return buckets.length === 0
+      ? []
+      : [...buckets.map((bucket) => formatTimestamp(bucket.start)), formatTimestamp(r.end)];
+  };
+  const ranges: [string, TimeRange][] = [
+    ['three hours with a partial last one', range('2021-03-01T04:00:00Z', '2021-03-01T06:30:00Z')],
+    ['both edges partial across midnight', range('2021-03-01T22:12:34.567Z', '2021-03-02T01:00:00.001Z')],
+    ['one millisecond', range('2021-03-01T04:59:59.999Z', '2021-03-01T05:00:00Z')],
+    ['a leap day and a month end', range('2024-02-28T20:30:00Z', '2024-03-01T03:00:00Z')],
+    ['a year end', range('1999-12-31T21:00:00Z', '2000-01-01T02:15:00Z')],
+    ['the last hours before the year 10000', { start: MAX_TIME_MS - 3 * HOUR - 5, end: MAX_TIME_MS }],
+    ['from the epoch', range('1970-01-01T00:00:00Z', '1970-01-03T00:00:00.5Z')],
+  ];
+
+  it.each(ranges)(
+    'gives the texts formatTimestamp gives for each bucket of %s, for every window size',
+    (_, r) => {
+      for (const windowSize of WINDOW_SIZES) {
+        expect(formatBucketEdges(r, windowSize)).toEqual(edgesByDate(r, windowSize));
+      }
+    },
+  );
+
+  it('gives one edge more than there are buckets, bucket i running from edge i to edge i + 1', () => {
+    const r = range('2021-03-01T04:00:00Z', '2021-03-01T06:30:00Z');
+
+    expect(formatBucketEdges(r, 'hour')).toEqual([
+      '2021-03-01T04:00:00.000Z',
+      '2021-03-01T05:00:00.000Z',
+      '2021-03-01T06:00:00.000Z',
+      '2021-03-01T06:30:00.000Z',
+    ]);
+  });
+
+  it('gives the 8,785 edges of a leap year of hourly buckets as formatTimestamp does', () => {
+    const r = range('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
+
+    const edges = formatBucketEdges(r, 'hour');
+
+    expect(edges).toHaveLength(MAX_HOURLY_BUCKETS + 1);
+    expect(edges).toEqual(Array.from(edges, (_, i) => formatTimestamp(r.start + i * HOUR)));
+  });
+
+  it('gives no edges for an empty range', () => {
+    expect(
+      formatBucketEdges({ start: at('2021-03-01T04:00:00Z'), end: at('2021-03-01T04:00:00Z') }, 'hour'),
+    ).toEqual([]);
+  });
+});
+
+describe('countBuckets', () => {
+  it.each([
+    range('2021-03-01T04:00:00Z', '2021-03-01T06:30:00Z'),
+    range('2021-03-01T22:12:34.567Z', '2021-03-04T01:00:00.001Z'),
+    range('2021-03-01T04:00:00Z', '2021-03-01T04:00:00.001Z'),
+  ])('counts as many buckets as windowBuckets builds for %j', (r) => {
+    for (const windowSize of WINDOW_SIZES) {
+      expect(countBuckets(r, windowSize)).toBe(windowBuckets(r, windowSize).length);
+    }
   });
 });

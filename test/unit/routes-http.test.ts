@@ -2,7 +2,13 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigurationError } from '../../core/config';
 import type { Logger } from '../../lambda/http';
-import { chooseContentCoding, finishResponse } from '../../lambda/response-encoding';
+import { eventCountsBody } from '../../lambda/response-bodies';
+import {
+  chooseContentCoding,
+  compressionSettings,
+  finishResponse,
+  LARGE_BODY_BYTES,
+} from '../../lambda/response-encoding';
 import { type ApiReader, createRouter, parseBasePath } from '../../lambda/routes';
 import { apiEvent } from '../support/api-event';
 
@@ -365,4 +371,60 @@ describe('finishResponse', () => {
 
     expect(finishResponse(response, 'gzip').body).toBe(response.body);
   });
+});
+
+describe('compressionSettings', () => {
+  it("keeps zlib's default gzip level and brotli quality 4 below 256 KB", () => {
+    expect(compressionSettings(LARGE_BODY_BYTES - 1)).toEqual({ gzipLevel: 6, brotliQuality: 4 });
+  });
+
+  it('takes the faster gzip level 1 and brotli quality 2 from 256 KB on, such as a year of hourly buckets', () => {
+    expect(compressionSettings(LARGE_BODY_BYTES)).toEqual({ gzipLevel: 1, brotliQuality: 2 });
+  });
+});
+
+describe('finishResponse and large bodies', () => {
+  const large = JSON.stringify({ text: 'x'.repeat(LARGE_BODY_BYTES) });
+  const response = { statusCode: 200, body: large };
+
+  it.each([
+    ['gzip', gunzipSync],
+    ['br', brotliDecompressSync],
+  ] as const)(
+    'compresses a body over 256 KB with %s so that it decodes to the same text',
+    (coding, decode) => {
+      const finished = finishResponse(response, coding);
+
+      expect(finished.headers?.['content-encoding']).toBe(coding);
+      expect(decode(Buffer.from(finished.body ?? '', 'base64')).toString('utf8')).toBe(large);
+    },
+  );
+});
+
+describe('createRouter event counts body', () => {
+  const store = variedStore();
+  const router = createRouter(store, () => {});
+
+  it.each([
+    [
+      'hourly buckets with partial edges',
+      { starting_at: '2021-03-01T04:12:00.5Z', ending_before: '2021-03-03T06:30:00Z' },
+    ],
+    [
+      'day buckets',
+      { starting_at: '2021-02-27T22:30:00Z', ending_before: '2021-03-03T00:15:00Z', window_size: 'day' },
+    ],
+    [
+      'one bucket',
+      { starting_at: '2021-03-01T04:00:00Z', ending_before: '2021-03-09T00:00:00Z', window_size: 'none' },
+    ],
+  ])(
+    'answers %s with the bytes JSON.stringify writes for the body the query CLI prints',
+    async (_, query) => {
+      const response = await router(apiEvent(EVENT_COUNTS, query), REQUEST_ID);
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe(JSON.stringify(await eventCountsBody(store, CUSTOMER, query)));
+    },
+  );
 });

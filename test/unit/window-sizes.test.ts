@@ -6,7 +6,7 @@ import {
   windowBuckets,
 } from '../../core/buckets';
 import { CustomerNotFoundError, InvalidParameterError } from '../../core/errors';
-import { type CountReader, queryEventCounts, resolveRange } from '../../core/event-counts';
+import { bucketCounts, type CountReader, queryEventCounts, resolveRange } from '../../core/event-counts';
 import { checkRange, parseEventCountsInput } from '../../core/query-input';
 import type { CustomerSummary } from '../../core/store-requests';
 
@@ -183,7 +183,7 @@ describe('queryEventCounts', () => {
     const result = await queryEventCounts(reader, 'c1', range, 'day');
 
     // 22:30-23:00 from the index (30 minutes, 1 a minute), 23:00 whole; 00:00-00:15 from the index.
-    expect(result.buckets.map((bucket) => bucket.count)).toEqual([30 + 200, 300 + 400, 15]);
+    expect(result.counts).toEqual([30 + 200, 300 + 400, 15]);
     expect(result.total).toBe(30 + 200 + 300 + 400 + 15);
     expect(calls.counterQueries).toBe(1);
     expect(calls.indexReads.sort()).toEqual([at('2021-03-01T22:00:00Z'), at('2021-03-03T00:00:00Z')]);
@@ -195,7 +195,7 @@ describe('queryEventCounts', () => {
 
     const result = await queryEventCounts(reader, 'c1', range, 'none');
 
-    expect(result.buckets).toEqual([{ ...range, count: 1500 }]);
+    expect(bucketCounts(result)).toEqual([{ ...range, count: 1500 }]);
     expect(result.total).toBe(1500);
   });
 
@@ -208,10 +208,10 @@ describe('queryEventCounts', () => {
 
     const result = await queryEventCounts(reader, 'c1', range, 'day');
 
-    expect(result.buckets).toHaveLength(MAX_DAYS);
+    expect(result.counts).toHaveLength(MAX_DAYS);
     expect(calls.counterQueries).toBe(1);
     expect(calls.indexReads.length).toBeLessThanOrEqual(2);
-    expect(result.total).toBe(result.buckets.reduce((sum, bucket) => sum + bucket.count, 0));
+    expect(result.total).toBe(result.counts.reduce((sum, count) => sum + count, 0));
   });
 });
 
@@ -261,5 +261,25 @@ describe('resolveRange', () => {
     await expect(
       resolveRange(reader, { customerId: 'nobody', end: HOUR, windowSize: 'hour' }),
     ).rejects.toThrow(CustomerNotFoundError);
+  });
+});
+
+describe('bucketCounts', () => {
+  it('pairs each count with its bucket of windowBuckets', () => {
+    const range = { start: at('2021-03-01T22:30:00Z'), end: at('2021-03-03T00:15:00Z') };
+
+    const buckets = bucketCounts({
+      customerId: 'c1',
+      range,
+      windowSize: 'day',
+      total: 945,
+      counts: [230, 700, 15],
+    });
+
+    expect(buckets).toEqual([
+      { start: range.start, end: at('2021-03-02T00:00:00Z'), count: 230 },
+      { start: at('2021-03-02T00:00:00Z'), end: at('2021-03-03T00:00:00Z'), count: 700 },
+      { start: at('2021-03-03T00:00:00Z'), end: range.end, count: 15 },
+    ]);
   });
 });
