@@ -75,9 +75,9 @@ describe('queryEventCounts with an edge cache', () => {
     );
 
     await queryEventCounts(reader, 'c1', range);
-    const { buckets } = await queryEventCounts(reader, 'c1', range);
+    const { counts } = await queryEventCounts(reader, 'c1', range);
 
-    expect(buckets.map((bucket) => bucket.count)).toEqual([2, 0]);
+    expect(counts).toEqual([2, 0]);
     expect(readHourIndex).toHaveBeenCalledTimes(1);
   });
 
