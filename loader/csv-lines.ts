@@ -118,3 +118,80 @@ export function splitCsvLine(line: string): LineFields {
   }
   return { ok: false, reason: `malformed CSV quoting: ${QUOTE_ERRORS[failure.code] ?? failure.message}` };
 }
+
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The lines of one chunk, as byte ranges of `bytes`: line `i` is `bytes[bounds[2i]..bounds[2i+1])`,
+ * without its line end. Valid until the next `push`.
+ */
+export interface ByteLines {
+  bytes: Buffer;
+  bounds: Int32Array;
+  count: number;
+}
+
+/**
+ * Splits bytes into lines as `LineSplitter` does (a UTF-8 byte order mark at the start and the
+ * `\r` of CRLF removed, one record per physical line, a line longer than `MAX_LINE_CHARS` cut to
+ * `MAX_LINE_CHARS + 1` bytes or more, so that its length tells it was too long), without making a
+ * string of each line: the loader reads most rows from their bytes (loader/byte-rows.ts).
+ */
+export class ByteLineSplitter {
+  private carry: Buffer = Buffer.alloc(0);
+  private started: boolean;
+  private bounds = new Int32Array(2048);
+
+  /** `startsMidInput`: the bytes continue an input from a line start, so they have no byte order mark. */
+  constructor({ startsMidInput = false }: { startsMidInput?: boolean } = {}) {
+    this.started = startsMidInput;
+  }
+
+  /** The lines that `chunk` completes. */
+  push(chunk: Buffer): ByteLines {
+    let bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    // Bytes before the chunk were seen already: the line end is searched for in the chunk only.
+    let searchFrom = this.carry.length;
+    this.carry = Buffer.alloc(0);
+    if (!this.started) {
+      if (bytes.length < BOM.length && BOM.subarray(0, bytes.length).equals(bytes)) {
+        this.carry = Buffer.from(bytes);
+        return { bytes, bounds: this.bounds, count: 0 };
+      }
+      this.started = true;
+      if (bytes.subarray(0, BOM.length).equals(BOM)) {
+        bytes = bytes.subarray(BOM.length);
+        searchFrom = Math.max(0, searchFrom - BOM.length);
+      }
+    }
+    let count = 0;
+    let from = 0;
+    for (let end = bytes.indexOf(LF, searchFrom); end !== -1; end = bytes.indexOf(LF, from)) {
+      if (2 * count + 2 > this.bounds.length) {
+        const grown = new Int32Array(this.bounds.length * 2);
+        grown.set(this.bounds);
+        this.bounds = grown;
+      }
+      this.bounds[2 * count] = from;
+      this.bounds[2 * count + 1] = end > from && bytes[end - 1] === CR ? end - 1 : end;
+      count++;
+      from = end + 1;
+    }
+    if (from < bytes.length) {
+      // Copied: the chunk's memory is not kept alive by a carry, and a line without an end is kept
+      // to MAX_LINE_CHARS + 1 bytes, so a file without line breaks does not fill the memory.
+      this.carry = Buffer.from(bytes.subarray(from, Math.min(bytes.length, from + MAX_LINE_CHARS + 1)));
+    }
+    return { bytes, bounds: this.bounds, count };
+  }
+
+  /** The last line when the input does not end with a line break, as `[bytes, start, end]`. */
+  end(): Buffer | undefined {
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    if (rest.length === 0) return undefined;
+    return rest[rest.length - 1] === CR ? rest.subarray(0, rest.length - 1) : rest;
+  }
+}

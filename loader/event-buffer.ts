@@ -1,5 +1,6 @@
 import type { Seen } from '../core/digests';
 import { HOUR_MS } from '../core/time';
+import type { CustomerTable } from './customers';
 
 /** Words per buffered event: offset within the hour, digest high and low words, fingerprint, line. */
 export const EVENT_WORDS = 5;
@@ -44,42 +45,44 @@ const INITIAL_SLOTS = 1 << 12;
  * writes and clears the buffer when it is full, so memory does not grow with the input.
  */
 export class EventBuffer {
-  private readonly customers = new Map<string, Map<number, number>>();
+  /** Index in `hours` by hour number, by customer number: small integer keys, which V8 hashes fastest. */
+  private readonly hourIndexes: Map<number, number>[] = [];
   private readonly hours: BufferedHour[] = [];
   private slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
   private mask = INITIAL_SLOTS - 1;
+  /** The hour of the last `add`, which `addVariant` adds to. */
+  private lastHour: BufferedHour | undefined;
   /** Rows held: events and variants. */
   size = 0;
 
+  /** `customers` names the customer numbers given to `add`. */
+  constructor(private readonly customers: CustomerTable) {}
+
   /**
-   * Adds one event of a row unless the buffer holds its transaction_id in the same hour already:
-   * `same` for a repeat (dropped), `conflict` for a reuse with other content (kept as a variant).
-   * `row` gives the id (one character per byte), the digest and fingerprint, the line and its text.
+   * Adds one event unless the buffer holds its transaction_id (its digest) in the same hour
+   * already: `same` for a repeat (dropped), `conflict` for a reuse with other content, which the
+   * caller then keeps with `addVariant`. The customer is its number in the load's `CustomerTable`.
    */
   add(
-    customerId: string,
+    customer: number,
     time: number,
-    row: {
-      transactionId: string;
-      digestHi: number;
-      digestLo: number;
-      fingerprint: number;
-      line: number;
-      raw: string;
-    },
+    digestHi: number,
+    digestLo: number,
+    fingerprint: number,
+    line: number,
   ): Seen {
     const hourNumber = Math.floor(time / HOUR_MS);
-    let byHour = this.customers.get(customerId);
+    let byHour = this.hourIndexes[customer];
     if (byHour === undefined) {
       byHour = new Map();
-      this.customers.set(customerId, byHour);
+      this.hourIndexes[customer] = byHour;
     }
     let index = byHour.get(hourNumber);
     if (index === undefined) {
       index = this.hours.length;
       byHour.set(hourNumber, index);
       this.hours.push({
-        customerId,
+        customerId: this.customers.ids[customer] as string,
         hour: hourNumber * HOUR_MS,
         events: new Uint32Array(4 * EVENT_WORDS),
         count: 0,
@@ -87,14 +90,10 @@ export class EventBuffer {
       });
     }
     const hour = this.hours[index] as BufferedHour;
-    const seen = this.remember(row.digestHi, row.digestLo, index + 1, row.fingerprint);
-    if (seen === 'same') return seen;
+    this.lastHour = hour;
+    const seen = this.remember(digestHi, digestLo, index + 1, fingerprint);
+    if (seen !== 'new') return seen;
     this.size++;
-    if (seen === 'conflict') {
-      const { transactionId, digestHi, digestLo, fingerprint, line, raw } = row;
-      hour.variants.push({ transactionId, digestHi, digestLo, fingerprint, time, line, raw });
-      return seen;
-    }
     if ((hour.count + 1) * EVENT_WORDS > hour.events.length) {
       const grown = new Uint32Array(hour.events.length * 2);
       grown.set(hour.events);
@@ -102,12 +101,18 @@ export class EventBuffer {
     }
     const at = hour.count * EVENT_WORDS;
     hour.events[at] = time - hourNumber * HOUR_MS;
-    hour.events[at + 1] = row.digestHi;
-    hour.events[at + 2] = row.digestLo;
-    hour.events[at + 3] = row.fingerprint;
-    hour.events[at + 4] = row.line;
+    hour.events[at + 1] = digestHi;
+    hour.events[at + 2] = digestLo;
+    hour.events[at + 3] = fingerprint;
+    hour.events[at + 4] = line;
     hour.count++;
     return 'new';
+  }
+
+  /** Keeps the row that the last `add` found to be a `conflict`, to be judged when its hour is written. */
+  addVariant(variant: BufferedVariant): void {
+    (this.lastHour as BufferedHour).variants.push(variant);
+    this.size++;
   }
 
   /** The buffered hours, in the order they were first seen. */
@@ -117,8 +122,9 @@ export class EventBuffer {
 
   /** Empties the buffer for the next events. */
   clear(): void {
-    this.customers.clear();
+    this.hourIndexes.length = 0;
     this.hours.length = 0;
+    this.lastHour = undefined;
     this.slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
     this.mask = INITIAL_SLOTS - 1;
     this.size = 0;

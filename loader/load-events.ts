@@ -2,10 +2,13 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { contentFingerprint, digestTransactionId } from '../core/digests';
 import { errorMessage } from '../core/errors';
-import { LineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
+import { HOUR_MS } from '../core/time';
+import { ByteRowReader } from './byte-rows';
+import { ByteLineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
+import { CustomerTable } from './customers';
 import { EVENT_WORDS, EventBuffer } from './event-buffer';
 import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
-import { SpillFiles } from './spill';
+import { SPILL_RECORD_WORDS, SpillFiles } from './spill';
 import { emptyWriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
@@ -229,8 +232,10 @@ export async function loadEvents({
   spillDirectory,
 }: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
-  const splitter = new LineSplitter({ startsMidInput });
-  const buffer = new EventBuffer();
+  const splitter = new ByteLineSplitter({ startsMidInput });
+  const customers = new CustomerTable();
+  const reader = new ByteRowReader(customers);
+  const buffer = new EventBuffer(customers);
   const counts: RowCounts = {
     rows: 0,
     headers: 0,
@@ -255,9 +260,32 @@ export async function loadEvents({
     }
   };
 
-  // Sorts one line into the counts; returns the row to report when it is rejected or conflicting.
-  const take = (text: string): RejectedRow | undefined => {
-    line++;
+  /**
+   * Buffers (or spills) one accepted row; a reuse of a buffered transaction_id with other content
+   * is kept as a variant, with its id and line as text (`texts`, called only then), and judged
+   * when the buffer is written: against the event the table holds, if any, else the first one.
+   */
+  const keep = (
+    customer: number,
+    time: number,
+    digestHi: number,
+    digestLo: number,
+    fingerprint: number,
+    texts: () => { transactionId: string; raw: string },
+  ) => {
+    if (spill !== undefined) {
+      spill.addEvent(customer, time, digestHi, digestLo, fingerprint, line);
+      return;
+    }
+    const seen = buffer.add(customer, time, digestHi, digestLo, fingerprint, line);
+    if (seen === 'same') counts.duplicates++;
+    else if (seen === 'conflict')
+      buffer.addVariant({ ...texts(), digestHi, digestLo, fingerprint, time, line });
+  };
+
+  // Sorts one line given as text (one character per byte) into the counts; returns the row to
+  // report when it is rejected.
+  const takeText = (text: string): RejectedRow | undefined => {
     const first = text.charCodeAt(0);
     if (text.length === 0 || ((first === 32 || first === 9) && text.trim() === '')) {
       counts.blankLines++;
@@ -286,22 +314,33 @@ export async function loadEvents({
     }
     const { customerId, eventType, transactionId, time } = row.event;
     const digest = digestTransactionId(transactionId);
-    const fingerprint = contentFingerprint(eventType, time);
-    if (spill !== undefined) {
-      spill.add({ customerId, time, digestHi: digest.hi, digestLo: digest.lo, fingerprint, line });
-      return undefined;
+    keep(
+      customers.numberOf(customerId),
+      time,
+      digest.hi,
+      digest.lo,
+      contentFingerprint(eventType, time),
+      () => ({
+        transactionId,
+        raw: text,
+      }),
+    );
+    return undefined;
+  };
+
+  // Sorts the line `bytes[start..end)` into the counts: read from its bytes when it has the usual
+  // shape (loader/byte-rows.ts), else as text. Returns the row to report when it is rejected.
+  const take = (bytes: Buffer, start: number, end: number): RejectedRow | undefined => {
+    line++;
+    if (!reader.read(bytes, start, end)) {
+      return takeText(bytes.toString('latin1', start, Math.min(end, start + MAX_LINE_CHARS + 1)));
     }
-    const seen = buffer.add(customerId, time, {
-      transactionId,
-      digestHi: digest.hi,
-      digestLo: digest.lo,
-      fingerprint,
-      line,
-      raw: text,
-    });
-    // A reuse with other content is judged when the buffer is written: against the event the
-    // table holds, if any, else against the first one in the buffer.
-    if (seen === 'same') counts.duplicates++;
+    counts.rows++;
+    const { idStart, idEnd } = reader;
+    keep(reader.customer, reader.time, reader.digestHi, reader.digestLo, reader.fingerprint, () => ({
+      transactionId: bytes.toString('latin1', idStart, idEnd),
+      raw: bytes.toString('latin1', start, end),
+    }));
     return undefined;
   };
 
@@ -315,20 +354,21 @@ export async function loadEvents({
    * hour), the buffer's rows first, and are written partition by partition once the input is read.
    */
   const startSpilling = () => {
-    spill = new SpillFiles(64, spillDirectory);
+    spill = new SpillFiles(64, spillDirectory, customers);
     for (const { customerId, hour, events, count, variants } of buffer.buffered()) {
+      const customer = customers.numberOf(customerId);
       for (let at = 0; at < count * EVENT_WORDS; at += EVENT_WORDS) {
-        spill.add({
-          customerId,
-          time: hour + (events[at] as number),
-          digestHi: events[at + 1] as number,
-          digestLo: events[at + 2] as number,
-          fingerprint: events[at + 3] as number,
-          line: events[at + 4] as number,
-        });
+        spill.addEvent(
+          customer,
+          hour + (events[at] as number),
+          events[at + 1] as number,
+          events[at + 2] as number,
+          events[at + 3] as number,
+          events[at + 4] as number,
+        );
       }
       for (const { time, digestHi, digestLo, fingerprint, line: variantLine } of variants) {
-        spill.add({ customerId, time, digestHi, digestLo, fingerprint, line: variantLine });
+        spill.addEvent(customer, time, digestHi, digestLo, fingerprint, variantLine);
       }
     }
     buffer.clear();
@@ -337,17 +377,27 @@ export async function loadEvents({
   /** Writes the spilled rows, one partition (whole hours) at a time. */
   const writeSpilled = async (files: SpillFiles) => {
     for (let partition = 0; partition < files.partitions; partition++) {
-      for (const rows of files.read(partition)) {
-        for (const { customerId, time, digestHi, digestLo, fingerprint, line: rowLine } of rows) {
-          const seen = buffer.add(customerId, time, {
-            transactionId: '',
-            digestHi,
-            digestLo,
-            fingerprint,
-            line: rowLine,
-            raw: '',
-          });
+      for (const block of files.readBlocks(partition)) {
+        for (let at = 0; at < block.length; at += SPILL_RECORD_WORDS) {
+          const time = (block[at + 1] as number) * HOUR_MS + (block[at + 2] as number);
+          const digestHi = block[at + 3] as number;
+          const digestLo = block[at + 4] as number;
+          const fingerprint = block[at + 5] as number;
+          const rowLine = block[at + 6] as number;
+          const seen = buffer.add(block[at] as number, time, digestHi, digestLo, fingerprint, rowLine);
           if (seen === 'same') counts.duplicates++;
+          // A row read back from spill files has left its id and its line's text behind.
+          else if (seen === 'conflict') {
+            buffer.addVariant({
+              transactionId: '',
+              raw: '',
+              digestHi,
+              digestLo,
+              fingerprint,
+              time,
+              line: rowLine,
+            });
+          }
           // A partition larger than the buffer writes some of its hours more than once: still exact.
           if (buffer.size >= bufferEvents) await write();
         }
@@ -391,15 +441,16 @@ export async function loadEvents({
   try {
     for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
       head ??= chunk.subarray(0, 4096);
-      for (const text of splitter.push(chunk)) {
-        const row = take(text);
+      const { bytes, bounds, count } = splitter.push(chunk);
+      for (let i = 0; i < count; i++) {
+        const row = take(bytes, bounds[2 * i] as number, bounds[2 * i + 1] as number);
         if (row !== undefined) await reject(row);
         if (buffer.size >= bufferEvents) startSpilling();
       }
       onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
     }
     const last = splitter.end();
-    const row = last === undefined ? undefined : take(last);
+    const row = last === undefined ? undefined : take(last, 0, last.length);
     if (row !== undefined) await reject(row);
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
   } catch (error) {
