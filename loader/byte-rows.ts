@@ -112,16 +112,22 @@ export class ByteRowReader {
   /** Reads the line `bytes[start..end)` (no line end) into the fields; false when it is not of the usual shape. */
   read(bytes: Uint8Array, start: number, end: number): boolean {
     if (end - start > MAX_LINE_CHARS) return false;
-    const comma1 = bytes.indexOf(COMMA, start);
-    if (comma1 === -1 || comma1 >= end) return false;
-    const comma2 = bytes.indexOf(COMMA, comma1 + 1);
-    if (comma2 === -1 || comma2 >= end) return false;
-    const comma3 = bytes.indexOf(COMMA, comma2 + 1);
-    if (comma3 === -1 || comma3 >= end) return false;
-    const extra = bytes.indexOf(COMMA, comma3 + 1);
-    if (extra !== -1 && extra < end) return false;
-    const quote = bytes.indexOf(QUOTE, start);
-    if (quote !== -1 && quote < end) return false;
+    // One pass for the three commas and any quote: Buffer.indexOf costs a native call per search.
+    let comma1 = -1;
+    let comma2 = -1;
+    let comma3 = -1;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i];
+      if (byte === COMMA) {
+        if (comma1 === -1) comma1 = i;
+        else if (comma2 === -1) comma2 = i;
+        else if (comma3 === -1) comma3 = i;
+        else return false;
+      } else if (byte === QUOTE) {
+        return false;
+      }
+    }
+    if (comma3 === -1) return false;
 
     let from = start;
     let to = comma1;

@@ -125,8 +125,8 @@ export class EventBuffer {
     this.hourIndexes.length = 0;
     this.hours.length = 0;
     this.lastHour = undefined;
-    this.slots = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
-    this.mask = INITIAL_SLOTS - 1;
+    // The table keeps its size: the next buffer is likely as large, and growing it again costs more.
+    this.slots.fill(0);
     this.size = 0;
   }
 

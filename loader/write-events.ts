@@ -1,5 +1,6 @@
 import type { CounterStore } from '../core/counter-store';
-import { compareDigests, type DigestFragment, packDigests } from '../core/digests';
+import type { DigestFragment } from '../core/digests';
+import { packDigests } from '../core/digests';
 import { WriteConflictError } from '../core/errors';
 import { hourKeyPart } from '../core/keys';
 import {
@@ -130,47 +131,64 @@ async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
-/** Events an hour can sort by one numeric key: digest high word and index packed into a double. */
-const MAX_KEYED_SORT = 1 << 21;
-
 /**
- * The events of `events` (EVENT_WORDS words each) sorted by digest. Up to MAX_KEYED_SORT events,
- * a native sort of `high word * 2^21 + index` (exact in a double), then the rare runs of equal
- * high words ordered by the low word; no comparator call and no object per event.
+ * Sorts the indexes `order[from..to)` of events by digest (high word, then low word) in place:
+ * quicksort, insertion sort for short runs. No comparator callback and no object per event.
  */
-function sortByDigest(events: Uint32Array): Uint32Array {
-  const n = events.length / EVENT_WORDS;
-  let order: ArrayLike<number>;
-  if (n <= MAX_KEYED_SORT) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (events[i * EVENT_WORDS + 1] as number) * MAX_KEYED_SORT + i;
-    keys.sort();
-    const indexes = new Uint32Array(n);
-    for (let i = 0; i < n; i++) indexes[i] = (keys[i] as number) % MAX_KEYED_SORT;
-    for (let i = 1; i < n; i++) {
-      // Insertion into the run of equal high words before i, by low word.
-      const index = indexes[i] as number;
-      const hi = events[index * EVENT_WORDS + 1] as number;
-      const lo = events[index * EVENT_WORDS + 2] as number;
-      let j = i;
-      for (; j > 0; j--) {
-        const before = (indexes[j - 1] as number) * EVENT_WORDS;
-        if (events[before + 1] !== hi || (events[before + 2] as number) <= lo) break;
-        indexes[j] = indexes[j - 1] as number;
+function sortIndexes(order: Uint32Array, events: Uint32Array, from: number, to: number): void {
+  while (to - from > 16) {
+    const middle = order[(from + to) >>> 1] as number;
+    const pivotHi = events[middle * EVENT_WORDS + 1] as number;
+    const pivotLo = events[middle * EVENT_WORDS + 2] as number;
+    let i = from;
+    let j = to - 1;
+    while (i <= j) {
+      while (isBefore(events, order[i] as number, pivotHi, pivotLo)) i++;
+      while (isAfter(events, order[j] as number, pivotHi, pivotLo)) j--;
+      if (i <= j) {
+        const swap = order[i] as number;
+        order[i++] = order[j] as number;
+        order[j--] = swap;
       }
-      indexes[j] = index;
     }
-    order = indexes;
-  } else {
-    order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
-      compareDigests(
-        events[a * EVENT_WORDS + 1] as number,
-        events[a * EVENT_WORDS + 2] as number,
-        events[b * EVENT_WORDS + 1] as number,
-        events[b * EVENT_WORDS + 2] as number,
-      ),
-    );
+    // Recursing into the shorter side keeps the stack to log2(n) frames.
+    if (j - from < to - i) {
+      sortIndexes(order, events, from, j + 1);
+      from = i;
+    } else {
+      sortIndexes(order, events, i, to);
+      to = j + 1;
+    }
   }
+  for (let i = from + 1; i < to; i++) {
+    const index = order[i] as number;
+    const hi = events[index * EVENT_WORDS + 1] as number;
+    const lo = events[index * EVENT_WORDS + 2] as number;
+    let j = i;
+    for (; j > from && isAfter(events, order[j - 1] as number, hi, lo); j--)
+      order[j] = order[j - 1] as number;
+    order[j] = index;
+  }
+}
+
+/** True when event `a`'s digest is less than `bHi:bLo`. */
+function isBefore(events: Uint32Array, a: number, bHi: number, bLo: number): boolean {
+  const hi = events[a * EVENT_WORDS + 1] as number;
+  return hi < bHi || (hi === bHi && (events[a * EVENT_WORDS + 2] as number) < bLo);
+}
+
+/** True when event `a`'s digest is greater than `bHi:bLo`. */
+function isAfter(events: Uint32Array, a: number, bHi: number, bLo: number): boolean {
+  const hi = events[a * EVENT_WORDS + 1] as number;
+  return hi > bHi || (hi === bHi && (events[a * EVENT_WORDS + 2] as number) > bLo);
+}
+
+/** The events of `events` (EVENT_WORDS words each) sorted by digest. */
+export function sortByDigest(events: Uint32Array): Uint32Array {
+  const n = events.length / EVENT_WORDS;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  sortIndexes(order, events, 0, n);
   const sorted = new Uint32Array(events.length);
   for (let i = 0; i < n; i++) {
     const from = (order[i] as number) * EVENT_WORDS;
