@@ -25,7 +25,8 @@ export class ByteTable {
   /** Adds the key `bytes[start..end)` (copied) with `value`; the key must not be in the table yet. */
   set(bytes: Uint8Array, start: number, end: number, value: number): void {
     const entry = this.keys.length;
-    this.keys.push(bytes.slice(start, end));
+    // A copy (Buffer's slice would be a view): the bytes given may be reused or handed to another thread.
+    this.keys.push(new Uint8Array(bytes.subarray(start, end)));
     this.values.push(value);
     if ((entry + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     else this.place(entry);

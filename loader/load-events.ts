@@ -3,11 +3,12 @@ import { createGunzip } from 'node:zlib';
 import { contentFingerprint, digestTransactionId } from '../core/digests';
 import { errorMessage } from '../core/errors';
 import { HOUR_MS } from '../core/time';
-import { ByteRowReader } from './byte-rows';
-import { ByteLineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
+import { MAX_LINE_CHARS, splitCsvLine, utf8, WholeLineSplitter } from './csv-lines';
 import { CustomerTable } from './customers';
 import { EVENT_WORDS, EventBuffer } from './event-buffer';
 import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
+import { PARSED_WORDS } from './parse-lines';
+import { type ParsedPiece, parseInThisThread, parseInThreads } from './parse-threads';
 import { SPILL_RECORD_WORDS, SpillFiles } from './spill';
 import { emptyWriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
@@ -98,6 +99,13 @@ export interface LoadOptions {
   startsMidInput?: boolean;
   /** Where an input larger than the buffer is spilled (default: the system's temporary directory). */
   spillDirectory?: string;
+  /**
+   * Worker threads that read the rows from their bytes while this thread buffers and writes them
+   * (default 0: all in this thread). Each row is taken in input order either way, so the counts,
+   * rejects and messages are the same. The workers run the loader's TypeScript sources, so this
+   * needs them run as such (`node --import tsx`, as `npm run load` does); a bundle keeps 0.
+   */
+  parseThreads?: number;
 }
 
 const written = (counts: RowCounts) =>
@@ -230,11 +238,13 @@ export async function loadEvents({
   bufferEvents = DEFAULT_BUFFER_EVENTS,
   startsMidInput = false,
   spillDirectory,
+  parseThreads = 0,
 }: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
-  const splitter = new ByteLineSplitter({ startsMidInput });
+  const splitter = new WholeLineSplitter({ startsMidInput });
   const customers = new CustomerTable();
-  const reader = new ByteRowReader(customers);
+  // The load's number of each parser's customer numbers, by parser.
+  const parsedCustomers: number[][] = [];
   const buffer = new EventBuffer(customers);
   const counts: RowCounts = {
     rows: 0,
@@ -328,21 +338,58 @@ export async function loadEvents({
     return undefined;
   };
 
-  // Sorts the line `bytes[start..end)` into the counts: read from its bytes when it has the usual
-  // shape (loader/byte-rows.ts), else as text. Returns the row to report when it is rejected.
-  const take = (bytes: Buffer, start: number, end: number): RejectedRow | undefined => {
-    line++;
-    if (!reader.read(bytes, start, end)) {
-      return takeText(bytes.toString('latin1', start, Math.min(end, start + MAX_LINE_CHARS + 1)));
+  /** The pieces of whole lines of the input, the last one without its line end. */
+  async function* pieces(): AsyncGenerator<Buffer> {
+    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
+      head ??= Buffer.from(chunk.subarray(0, 4096));
+      yield splitter.push(chunk);
     }
-    counts.rows++;
-    const { idStart, idEnd } = reader;
-    keep(reader.customer, reader.time, reader.digestHi, reader.digestLo, reader.fingerprint, () => ({
-      transactionId: bytes.toString('latin1', idStart, idEnd),
-      raw: bytes.toString('latin1', start, end),
-    }));
-    return undefined;
-  };
+    yield splitter.end();
+  }
+
+  /**
+   * Sorts the lines of one parsed piece into the counts, in order: a row read from its bytes is
+   * kept, any other line is taken as text. Returns the rows to report (rejected) one at a time.
+   */
+  async function takePiece(piece: ParsedPiece): Promise<void> {
+    const { bytes, bounds, count, rows, newCustomers, parser } = piece;
+    let numbers = parsedCustomers[parser];
+    if (numbers === undefined) {
+      numbers = [];
+      parsedCustomers[parser] = numbers;
+    }
+    for (const customerId of newCustomers) numbers.push(customers.numberOf(customerId));
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < count; i++) {
+      line++;
+      const start = bounds[2 * i] as number;
+      const end = bounds[2 * i + 1] as number;
+      const at = i * PARSED_WORDS;
+      const customer = rows[at] as number;
+      let rejected: RejectedRow | undefined;
+      if (customer === 0) {
+        rejected = takeText(text.toString('latin1', start, Math.min(end, start + MAX_LINE_CHARS + 1)));
+      } else {
+        counts.rows++;
+        const idStart = rows[at + 6] as number;
+        const idEnd = rows[at + 7] as number;
+        keep(
+          numbers[customer - 1] as number,
+          (rows[at + 1] as number) * HOUR_MS + (rows[at + 2] as number),
+          rows[at + 3] as number,
+          rows[at + 4] as number,
+          rows[at + 5] as number,
+          () => ({
+            transactionId: text.toString('latin1', idStart, idEnd),
+            raw: text.toString('latin1', start, end),
+          }),
+        );
+      }
+      if (rejected !== undefined) await reject(rejected);
+      if (buffer.size >= bufferEvents) startSpilling();
+    }
+    onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
+  }
 
   /** The counts with the rows not yet written or judged, for an error. */
   const stopped = (): RowCounts => ({
@@ -439,19 +486,8 @@ export async function loadEvents({
   };
 
   try {
-    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
-      head ??= chunk.subarray(0, 4096);
-      const { bytes, bounds, count } = splitter.push(chunk);
-      for (let i = 0; i < count; i++) {
-        const row = take(bytes, bounds[2 * i] as number, bounds[2 * i + 1] as number);
-        if (row !== undefined) await reject(row);
-        if (buffer.size >= bufferEvents) startSpilling();
-      }
-      onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
-    }
-    const last = splitter.end();
-    const row = last === undefined ? undefined : take(last, 0, last.length);
-    if (row !== undefined) await reject(row);
+    const parsed = parseThreads > 0 ? parseInThreads(pieces(), parseThreads) : parseInThisThread(pieces());
+    for await (const piece of parsed) await takePiece(piece);
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
   } catch (error) {
     spill?.remove();
