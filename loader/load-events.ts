@@ -217,9 +217,9 @@ function encodingHint(head: Buffer | undefined): string {
  * does not hold it yet (core/write-plan.ts, loader/write-events.ts). Each line is one record:
  * blank lines are counted apart, a first line made of the column names is a header, and every
  * other line is accepted, duplicate or rejected (see RowCounts). Events are held in a buffer of
- * `bufferEvents`; an input larger than that is spilled to files by (customer, hour) and written a
- * partition at a time (loader/spill.ts), so memory does not grow with the input and each hour is
- * written once. Loading the same events again, in any order or encoding, or re-running a killed
+ * `bufferEvents`; an input larger than that is spilled to files by (customer, hour) and written
+ * by whole partitions, as many to a write as fit the buffer (loader/spill.ts), so memory does not
+ * grow with the input and each hour is written once. Loading the same events again, in any order or encoding, or re-running a killed
  * load, counts nothing twice.
  *
  * @throws TooManyRejectsError when more than `maxRejects` rows are rejected.
@@ -421,9 +421,12 @@ export async function loadEvents({
     buffer.clear();
   };
 
-  /** Writes the spilled rows, one partition (whole hours) at a time. */
+  /** Writes the spilled rows by whole partitions (whole hours), as many to a write as fit the buffer. */
   const writeSpilled = async (files: SpillFiles) => {
     for (let partition = 0; partition < files.partitions; partition++) {
+      // Partitions share a write while they fit the buffer together: a few large hours (a
+      // partition each) are then written side by side, `concurrency` at a time, not one by one.
+      if (buffer.size > 0 && buffer.size + files.rowsIn(partition) > bufferEvents) await write();
       for (const block of files.readBlocks(partition)) {
         for (let at = 0; at < block.length; at += SPILL_RECORD_WORDS) {
           const time = (block[at + 1] as number) * HOUR_MS + (block[at + 2] as number);
@@ -449,8 +452,8 @@ export async function loadEvents({
           if (buffer.size >= bufferEvents) await write();
         }
       }
-      await write();
     }
+    await write();
   };
 
   const write = async () => {

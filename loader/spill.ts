@@ -38,6 +38,8 @@ export class SpillFiles {
   private readonly filled: number[];
   /** Rows spilled. */
   rows = 0;
+  /** Rows spilled, by partition. */
+  private readonly partitionRows: number[];
 
   constructor(
     readonly partitions = 64,
@@ -51,6 +53,7 @@ export class SpillFiles {
     rmSync(this.dir, { recursive: true, force: true });
     this.chunks = Array.from({ length: partitions }, () => new Uint32Array(CHUNK_RECORDS * RECORD_WORDS));
     this.filled = Array.from({ length: partitions }, () => 0);
+    this.partitionRows = Array.from({ length: partitions }, () => 0);
   }
 
   /** Spills one row. */
@@ -81,8 +84,14 @@ export class SpillFiles {
     chunk[at + 5] = fingerprint;
     chunk[at + 6] = line;
     this.rows++;
+    this.partitionRows[partition] = (this.partitionRows[partition] as number) + 1;
     this.filled[partition] = (this.filled[partition] as number) + 1;
     if (this.filled[partition] === CHUNK_RECORDS) this.flush(partition);
+  }
+
+  /** Rows spilled to one partition. */
+  rowsIn(partition: number): number {
+    return this.partitionRows[partition] as number;
   }
 
   private flush(partition: number): void {
