@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestTable, type TestTable } from '../support/dynamodb';
-import { runLoader } from '../support/loader-cli';
+import { ROOT, runLoader } from '../support/loader-cli';
 
 const MARCH_1 = Date.UTC(2021, 2, 1);
 const HOUR = 3_600_000;
@@ -53,13 +55,31 @@ describe('npm run load with parsing threads', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Runs `npm run load`'s command: the launcher of the bundled CLI. */
+  async function runLauncher(args: string[]) {
+    const child = spawn(process.execPath, ['--max-old-space-size=256', 'loader/launch-cli.js', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, 'close');
+    return { code: code as number | null, stdout, stderr };
+  }
+
   /** Loads `file` into a new table; returns the summary (timing left out), the rejects file and the counts. */
-  async function load(file: string, name: string, options: string[]) {
+  async function load(file: string, name: string, options: string[], bundled = false) {
     const table = await createTestTable('loader-threads');
     tables.push(table);
     const rejects = join(dir, `${name}.rejects.csv`);
     const args = ['--endpoint', table.endpoint, '--table', table.tableName, '--rejects', rejects, '--json'];
-    const run = await runLoader([file, ...args, ...options]);
+    const run = await (bundled ? runLauncher : runLoader)([file, ...args, ...options]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const {
@@ -99,5 +119,23 @@ describe('npm run load with parsing threads', () => {
     expect(single.summary.accepted).toBe(7_000 + Math.ceil(7_000 / 97));
     expect(single.rejected).toHaveLength(1 + single.summary.rejected);
     expect(single.conflicts).toHaveLength(single.summary.conflicts);
+  });
+
+  it('gives the same result from the bundle npm run load runs, rebuilt when its sources differ from its stamp', async () => {
+    const file = join(dir, 'bundled.csv');
+    writeFileSync(file, mixedInput());
+    const stamp = join(ROOT, '.cache/loader/inputs.json');
+    const bundle = join(ROOT, '.cache/loader/cli.js');
+    // A stamp that matches no sources: the launcher must build again.
+    await runLauncher(['--help']);
+    writeFileSync(stamp, JSON.stringify({ ...JSON.parse(readFileSync(stamp, 'utf8')), digest: 'stale' }));
+    const before = statSync(bundle).mtimeMs;
+
+    const bundled = await load(file, 'bundled', ['--parse-threads', '2'], true);
+    const fromSources = await load(file, 'sources', ['--parse-threads', '0']);
+
+    expect(bundled).toEqual(fromSources);
+    expect(JSON.parse(readFileSync(stamp, 'utf8')).digest).not.toBe('stale');
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(before);
   });
 });
