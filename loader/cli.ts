@@ -69,7 +69,7 @@ ${targetOptionsHelp(26)}
   --max-rejects N         stop before writing anything when more than N rows are rejected
                           (default: no limit)
   --concurrency N         requests in flight at once (default: ${DEFAULT_CONCURRENCY})
-  --buffer-events N       events held in memory between writes, about 40 bytes each
+  --buffer-events N       events held in memory between writes, about 70 bytes each
                           (default: ${DEFAULT_BUFFER_EVENTS}, at most ${MAX_BUFFER_EVENTS})
   --parse-threads N       worker threads that read and check rows while the main one buffers
                           and writes them; 0 reads them in the main thread (default: one less

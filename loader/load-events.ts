@@ -71,7 +71,7 @@ export interface LoadSummary extends RowCounts {
   seconds: number;
 }
 
-/** Events the loader holds before it writes them: about 40 bytes each. */
+/** Events the loader holds before it writes them: about 70 bytes each (loader/event-buffer.ts). */
 export const DEFAULT_BUFFER_EVENTS = 250_000;
 /** Requests the loader keeps in flight by default. */
 export const DEFAULT_CONCURRENCY = 8;
