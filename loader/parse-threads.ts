@@ -10,6 +10,9 @@ export interface ParsedPiece extends ParsedLines {
 /** Pieces each thread may hold at once: enough to keep it busy, few enough to bound the memory. */
 const PIECES_PER_THREAD = 4;
 
+/** tsx's require hook, named apart so that a bundler leaves it alone: a bundle never needs it. */
+const TSX_REQUIRE_HOOK = 'tsx/cjs';
+
 /**
  * A parsing thread. Run from TypeScript sources (tsx), it registers tsx's require hook before it
  * loads its file, as the workers of a process started by the `tsx` command do not inherit it.
@@ -18,7 +21,7 @@ function startWorker(): Worker {
   const extension = extname(__filename);
   const file = join(__dirname, `parse-worker${extension}`);
   if (extension !== '.ts') return new Worker(file);
-  const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))});\nrequire(${JSON.stringify(file)});`;
+  const code = `require(${JSON.stringify(require.resolve(TSX_REQUIRE_HOOK))});\nrequire(${JSON.stringify(file)});`;
   return new Worker(code, { eval: true });
 }
 
