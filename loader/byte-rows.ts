@@ -112,7 +112,9 @@ export class ByteRowReader {
   /** Reads the line `bytes[start..end)` (no line end) into the fields; false when it is not of the usual shape. */
   read(bytes: Uint8Array, start: number, end: number): boolean {
     if (end - start > MAX_LINE_CHARS) return false;
-    // One pass for the three commas and any quote: Buffer.indexOf costs a native call per search.
+    // One pass for the three commas and any quote (Buffer.indexOf costs a native call per search),
+    // up to the third comma: after it, a comma or a quote would fail the timestamp's checks, which
+    // look at every byte between the blanks that are trimmed.
     let comma1 = -1;
     let comma2 = -1;
     let comma3 = -1;
@@ -121,8 +123,10 @@ export class ByteRowReader {
       if (byte === COMMA) {
         if (comma1 === -1) comma1 = i;
         else if (comma2 === -1) comma2 = i;
-        else if (comma3 === -1) comma3 = i;
-        else return false;
+        else {
+          comma3 = i;
+          break;
+        }
       } else if (byte === QUOTE) {
         return false;
       }
