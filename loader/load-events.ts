@@ -271,9 +271,10 @@ export async function loadEvents({
   };
 
   /**
-   * Buffers (or spills) one accepted row; a reuse of a buffered transaction_id with other content
-   * is kept as a variant, with its id and line as text (`texts`, called only then), and judged
-   * when the buffer is written: against the event the table holds, if any, else the first one.
+   * Buffers (or spills) one accepted row. Returns true when the row reuses a buffered
+   * transaction_id with other content: the caller then keeps it with `buffer.addVariant`, with its
+   * id and line as text, to be judged when the buffer is written (against the event the table
+   * holds, if any, else the first one). The text is made only then, not for every row.
    */
   const keep = (
     customer: number,
@@ -281,16 +282,14 @@ export async function loadEvents({
     digestHi: number,
     digestLo: number,
     fingerprint: number,
-    texts: () => { transactionId: string; raw: string },
-  ) => {
+  ): boolean => {
     if (spill !== undefined) {
       spill.addEvent(customer, time, digestHi, digestLo, fingerprint, line);
-      return;
+      return false;
     }
     const seen = buffer.add(customer, time, digestHi, digestLo, fingerprint, line);
     if (seen === 'same') counts.duplicates++;
-    else if (seen === 'conflict')
-      buffer.addVariant({ ...texts(), digestHi, digestLo, fingerprint, time, line });
+    return seen === 'conflict';
   };
 
   // Sorts one line given as text (one character per byte) into the counts; returns the row to
@@ -324,17 +323,11 @@ export async function loadEvents({
     }
     const { customerId, eventType, transactionId, time } = row.event;
     const digest = digestTransactionId(transactionId);
-    keep(
-      customers.numberOf(customerId),
-      time,
-      digest.hi,
-      digest.lo,
-      contentFingerprint(eventType, time),
-      () => ({
-        transactionId,
-        raw: text,
-      }),
-    );
+    const fingerprint = contentFingerprint(eventType, time);
+    if (keep(customers.numberOf(customerId), time, digest.hi, digest.lo, fingerprint)) {
+      const { hi: digestHi, lo: digestLo } = digest;
+      buffer.addVariant({ transactionId, raw: text, digestHi, digestLo, fingerprint, time, line });
+    }
     return undefined;
   };
 
@@ -371,19 +364,21 @@ export async function loadEvents({
         rejected = takeText(text.toString('latin1', start, Math.min(end, start + MAX_LINE_CHARS + 1)));
       } else {
         counts.rows++;
-        const idStart = rows[at + 6] as number;
-        const idEnd = rows[at + 7] as number;
-        keep(
-          numbers[customer - 1] as number,
-          (rows[at + 1] as number) * HOUR_MS + (rows[at + 2] as number),
-          rows[at + 3] as number,
-          rows[at + 4] as number,
-          rows[at + 5] as number,
-          () => ({
-            transactionId: text.toString('latin1', idStart, idEnd),
+        const time = (rows[at + 1] as number) * HOUR_MS + (rows[at + 2] as number);
+        const digestHi = rows[at + 3] as number;
+        const digestLo = rows[at + 4] as number;
+        const fingerprint = rows[at + 5] as number;
+        if (keep(numbers[customer - 1] as number, time, digestHi, digestLo, fingerprint)) {
+          buffer.addVariant({
+            transactionId: text.toString('latin1', rows[at + 6] as number, rows[at + 7] as number),
             raw: text.toString('latin1', start, end),
-          }),
-        );
+            digestHi,
+            digestLo,
+            fingerprint,
+            time,
+            line,
+          });
+        }
       }
       if (rejected !== undefined) await reject(rejected);
       if (buffer.size >= bufferEvents) startSpilling();
