@@ -43,33 +43,38 @@ const out: Digest = { hi: 0, lo: 0 };
  * the next call; copy its words out.
  */
 export function digestTransactionId(bytes: string): Digest {
+  return digestTransactionIdBytes(Buffer.from(bytes, 'latin1'), 0, bytes.length);
+}
+
+/** The little-endian word of `bytes[at..at+4)`; bytes at or past `end` read as 0, the last block's padding. */
+function wordAt(bytes: Uint8Array, at: number, end: number): number {
+  if (at + 4 <= end) {
+    return (
+      (bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24)
+    );
+  }
+  let word = 0;
+  for (let i = 0; at + i < end; i++) word |= (bytes[at + i] as number) << (8 * i);
+  return word;
+}
+
+/**
+ * `digestTransactionId` of the bytes `bytes[start..end)` read in place, so the loader hashes an id
+ * without making a string of it. The result object is reused by the next call.
+ */
+export function digestTransactionIdBytes(bytes: Uint8Array, start: number, end: number): Digest {
   let h1 = 0x5bd1e995;
   let h2 = 0x1b873593;
   let h3 = 0xcc9e2d51;
   let h4 = 0xe6546b64;
-  const length = bytes.length;
-  // charCodeAt past the end is NaN, which `|` turns into 0: the zero padding of the last block.
-  for (let i = 0; i < length; i += 16) {
-    let k1 =
-      bytes.charCodeAt(i) |
-      (bytes.charCodeAt(i + 1) << 8) |
-      (bytes.charCodeAt(i + 2) << 16) |
-      (bytes.charCodeAt(i + 3) << 24);
-    let k2 =
-      bytes.charCodeAt(i + 4) |
-      (bytes.charCodeAt(i + 5) << 8) |
-      (bytes.charCodeAt(i + 6) << 16) |
-      (bytes.charCodeAt(i + 7) << 24);
-    let k3 =
-      bytes.charCodeAt(i + 8) |
-      (bytes.charCodeAt(i + 9) << 8) |
-      (bytes.charCodeAt(i + 10) << 16) |
-      (bytes.charCodeAt(i + 11) << 24);
-    let k4 =
-      bytes.charCodeAt(i + 12) |
-      (bytes.charCodeAt(i + 13) << 8) |
-      (bytes.charCodeAt(i + 14) << 16) |
-      (bytes.charCodeAt(i + 15) << 24);
+  for (let i = start; i < end; i += 16) {
+    let k1 = wordAt(bytes, i, end);
+    let k2 = wordAt(bytes, i + 4, end);
+    let k3 = wordAt(bytes, i + 8, end);
+    let k4 = wordAt(bytes, i + 12, end);
     k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
     h1 ^= k1;
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
@@ -83,6 +88,7 @@ export function digestTransactionId(bytes: string): Digest {
     h4 ^= k4;
     h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
   }
+  const length = end - start;
   h1 ^= length;
   h2 ^= length;
   h3 ^= length;
@@ -111,14 +117,27 @@ function hash32(text: string, seed: number): number {
   return fmix32(h ^ text.length);
 }
 
+const EVENT_TYPE_SEED = 0x9747b28c;
+
+/** The part of a content fingerprint that depends on the event type alone. */
+export function eventTypeHash(eventType: string): number {
+  return hash32(eventType, EVENT_TYPE_SEED);
+}
+
+/** `contentFingerprint` from the type's `eventTypeHash`, so the loader can hash each type once. */
+export function fingerprintOfTypeHash(typeHash: number, time: number): number {
+  // The time in two 32-bit halves: epoch milliseconds need more than 32 bits.
+  return fmix32(
+    typeHash ^ fmix32((time % 0x100000000) ^ Math.imul(Math.floor(time / 0x100000000), 0x9e3779b1)),
+  );
+}
+
 /**
  * A 32-bit fingerprint of an event's content within its (customer, hour): its type and time, to
  * tell a repeated event from a transaction_id reused for another event.
  */
 export function contentFingerprint(eventType: string, time: number): number {
-  const h = hash32(eventType, 0x9747b28c);
-  // The time in two 32-bit halves: epoch milliseconds need more than 32 bits.
-  return fmix32(h ^ fmix32((time % 0x100000000) ^ Math.imul(Math.floor(time / 0x100000000), 0x9e3779b1)));
+  return fingerprintOfTypeHash(eventTypeHash(eventType), time);
 }
 
 /** Orders digests as unsigned 64-bit numbers. */

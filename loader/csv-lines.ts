@@ -6,70 +6,6 @@ import { CsvError, parse } from 'csv-parse/sync';
  */
 export const MAX_LINE_CHARS = 65_536;
 
-/** The UTF-8 byte order mark, read as latin1. */
-const UTF8_BOM = '\u00ef\u00bb\u00bf';
-
-/**
- * Splits bytes into lines, one character per byte (latin1): no byte is ever decoded away, so two
- * different byte strings never become the same text, and a transaction_id is hashed byte for
- * byte. ASCII reads the same either way; fields that must be text (customer ids, messages) are
- * decoded as UTF-8 where they are used (`utf8`). One record per physical line, so a malformed line
- * can never swallow the lines after it. Strips a UTF-8 byte order mark at the start and the `\r`
- * of CRLF line ends. A line longer than `MAX_LINE_CHARS` comes out cut to `MAX_LINE_CHARS + 1`
- * characters, so its length alone tells that it was too long.
- */
-export class LineSplitter {
-  private carry = '';
-  private started: boolean;
-  /** The first bytes while they could still be the start of a byte order mark. */
-  private head = '';
-
-  /** `startsMidInput`: the bytes continue an input from a line start, so they have no byte order mark. */
-  constructor({ startsMidInput = false }: { startsMidInput?: boolean } = {}) {
-    this.started = startsMidInput;
-  }
-
-  /** The lines that `bytes` completes, without their line ends. */
-  push(bytes: Buffer): string[] {
-    let text = bytes.toString('latin1');
-    if (!this.started) {
-      text = this.head + text;
-      if (text.length < UTF8_BOM.length && UTF8_BOM.startsWith(text)) {
-        this.head = text;
-        return [];
-      }
-      this.started = true;
-      this.head = '';
-      if (text.startsWith(UTF8_BOM)) text = text.slice(UTF8_BOM.length);
-    }
-    const lines: string[] = [];
-    let from = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', from)) {
-      const piece = text.slice(from, end);
-      lines.push(withoutCr(this.carry === '' ? piece : this.carry + piece));
-      this.carry = '';
-      from = end + 1;
-    }
-    if (from < text.length) {
-      this.carry += text.slice(from);
-      if (this.carry.length > MAX_LINE_CHARS) this.carry = this.carry.slice(0, MAX_LINE_CHARS + 1);
-    }
-    return lines;
-  }
-
-  /** The last line when the input does not end with a line break. */
-  end(): string | undefined {
-    const rest = this.head + this.carry;
-    this.head = '';
-    this.carry = '';
-    return rest === '' ? undefined : withoutCr(rest.slice(0, MAX_LINE_CHARS + 1));
-  }
-}
-
-function withoutCr(line: string): string {
-  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
-}
-
 /** Text read one character per byte, decoded as the UTF-8 it holds (invalid bytes become U+FFFD). */
 export function utf8(latin1: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: testing for bytes outside ASCII
@@ -117,4 +53,77 @@ export function splitCsvLine(line: string): LineFields {
     }
   }
   return { ok: false, reason: `malformed CSV quoting: ${QUOTE_ERRORS[failure.code] ?? failure.message}` };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Cuts bytes into pieces of whole lines, so that each piece can be parsed alone (in another thread,
+ * loader/parse-worker.ts): a piece ends just after a line feed, and the bytes after the last one
+ * are carried to the next piece. Strips a UTF-8 byte order mark at the start. A line without an end is carried only to `MAX_LINE_CHARS + 1` bytes, so a file without line
+ * breaks does not fill the memory; its length still tells that it was too long.
+ */
+export class WholeLineSplitter {
+  private carry: Buffer = Buffer.alloc(0);
+  private started: boolean;
+
+  /** `startsMidInput`: the bytes continue an input from a line start, so they have no byte order mark. */
+  constructor({ startsMidInput = false }: { startsMidInput?: boolean } = {}) {
+    this.started = startsMidInput;
+  }
+
+  /** The whole lines that `chunk` completes, with their line ends (empty when it completes none). */
+  push(chunk: Buffer): Buffer {
+    let bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = EMPTY;
+    if (!this.started) {
+      if (bytes.length < BOM.length && BOM.subarray(0, bytes.length).equals(bytes)) {
+        this.carry = Buffer.from(bytes);
+        return EMPTY;
+      }
+      this.started = true;
+      if (bytes.subarray(0, BOM.length).equals(BOM)) bytes = bytes.subarray(BOM.length);
+    }
+    const lastEnd = bytes.lastIndexOf(LF);
+    const rest = lastEnd === -1 ? bytes : bytes.subarray(lastEnd + 1);
+    if (rest.length > 0) {
+      // Copied, so that a carried line does not keep a whole chunk alive.
+      this.carry = Buffer.from(rest.subarray(0, MAX_LINE_CHARS + 1));
+    }
+    return lastEnd === -1 ? EMPTY : bytes.subarray(0, lastEnd + 1);
+  }
+
+  /** The last line when the input does not end with a line break. */
+  end(): Buffer {
+    const rest = this.carry;
+    this.carry = EMPTY;
+    return rest;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Where the lines of `bytes` (whole lines, the last one with or without its end) lie, without
+ * their line ends (LF, or CRLF): line `i` is `bytes[bounds[2i]..bounds[2i+1])`. Returns the count.
+ */
+export function findLines(bytes: Buffer, bounds: { array: Int32Array }): number {
+  let count = 0;
+  let from = 0;
+  while (from < bytes.length) {
+    let end = bytes.indexOf(LF, from);
+    if (end === -1) end = bytes.length;
+    if (2 * count + 2 > bounds.array.length) {
+      const grown = new Int32Array(bounds.array.length * 2);
+      grown.set(bounds.array);
+      bounds.array = grown;
+    }
+    bounds.array[2 * count] = from;
+    bounds.array[2 * count + 1] = end > from && bytes[end - 1] === CR ? end - 1 : end;
+    count++;
+    from = end + 1;
+  }
+  return count;
 }

@@ -2,10 +2,14 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { contentFingerprint, digestTransactionId } from '../core/digests';
 import { errorMessage } from '../core/errors';
-import { LineSplitter, MAX_LINE_CHARS, splitCsvLine, utf8 } from './csv-lines';
+import { HOUR_MS } from '../core/time';
+import { MAX_LINE_CHARS, splitCsvLine, utf8, WholeLineSplitter } from './csv-lines';
+import { CustomerTable } from './customers';
 import { EVENT_WORDS, EventBuffer } from './event-buffer';
 import { COLUMNS, isHeaderRow, validateEventRow } from './event-row';
-import { SpillFiles } from './spill';
+import { PARSED_WORDS } from './parse-lines';
+import { type ParsedPiece, parseInThisThread, parseInThreads } from './parse-threads';
+import { SPILL_RECORD_WORDS, SpillFiles } from './spill';
 import { emptyWriteStats, type WriteStore, writeBufferedHours } from './write-events';
 
 /** A row the loader did not count, with its 1-based line number in the input. */
@@ -67,7 +71,7 @@ export interface LoadSummary extends RowCounts {
   seconds: number;
 }
 
-/** Events the loader holds before it writes them: about 40 bytes each. */
+/** Events the loader holds before it writes them: about 70 bytes each (loader/event-buffer.ts). */
 export const DEFAULT_BUFFER_EVENTS = 250_000;
 /** Requests the loader keeps in flight by default. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -95,6 +99,13 @@ export interface LoadOptions {
   startsMidInput?: boolean;
   /** Where an input larger than the buffer is spilled (default: the system's temporary directory). */
   spillDirectory?: string;
+  /**
+   * Worker threads that read the rows from their bytes while this thread buffers and writes them
+   * (default 0: all in this thread). Each row is taken in input order either way, so the counts,
+   * rejects and messages are the same. The workers run the loader's TypeScript sources, so this
+   * needs them run as such (`node --import tsx`, as `npm run load` does); a bundle keeps 0.
+   */
+  parseThreads?: number;
 }
 
 const written = (counts: RowCounts) =>
@@ -206,9 +217,9 @@ function encodingHint(head: Buffer | undefined): string {
  * does not hold it yet (core/write-plan.ts, loader/write-events.ts). Each line is one record:
  * blank lines are counted apart, a first line made of the column names is a header, and every
  * other line is accepted, duplicate or rejected (see RowCounts). Events are held in a buffer of
- * `bufferEvents`; an input larger than that is spilled to files by (customer, hour) and written a
- * partition at a time (loader/spill.ts), so memory does not grow with the input and each hour is
- * written once. Loading the same events again, in any order or encoding, or re-running a killed
+ * `bufferEvents`; an input larger than that is spilled to files by (customer, hour) and written
+ * by whole partitions, as many to a write as fit the buffer (loader/spill.ts), so memory does not
+ * grow with the input and each hour is written once. Loading the same events again, in any order or encoding, or re-running a killed
  * load, counts nothing twice.
  *
  * @throws TooManyRejectsError when more than `maxRejects` rows are rejected.
@@ -227,10 +238,14 @@ export async function loadEvents({
   bufferEvents = DEFAULT_BUFFER_EVENTS,
   startsMidInput = false,
   spillDirectory,
+  parseThreads = 0,
 }: LoadOptions): Promise<LoadSummary> {
   const startedAt = performance.now();
-  const splitter = new LineSplitter({ startsMidInput });
-  const buffer = new EventBuffer();
+  const splitter = new WholeLineSplitter({ startsMidInput });
+  const customers = new CustomerTable();
+  // The load's number of each parser's customer numbers, by parser.
+  const parsedCustomers: number[][] = [];
+  const buffer = new EventBuffer(customers);
   const counts: RowCounts = {
     rows: 0,
     headers: 0,
@@ -255,9 +270,31 @@ export async function loadEvents({
     }
   };
 
-  // Sorts one line into the counts; returns the row to report when it is rejected or conflicting.
-  const take = (text: string): RejectedRow | undefined => {
-    line++;
+  /**
+   * Buffers (or spills) one accepted row. Returns true when the row reuses a buffered
+   * transaction_id with other content: the caller then keeps it with `buffer.addVariant`, with its
+   * id and line as text, to be judged when the buffer is written (against the event the table
+   * holds, if any, else the first one). The text is made only then, not for every row.
+   */
+  const keep = (
+    customer: number,
+    time: number,
+    digestHi: number,
+    digestLo: number,
+    fingerprint: number,
+  ): boolean => {
+    if (spill !== undefined) {
+      spill.addEvent(customer, time, digestHi, digestLo, fingerprint, line);
+      return false;
+    }
+    const seen = buffer.add(customer, time, digestHi, digestLo, fingerprint, line);
+    if (seen === 'same') counts.duplicates++;
+    return seen === 'conflict';
+  };
+
+  // Sorts one line given as text (one character per byte) into the counts; returns the row to
+  // report when it is rejected.
+  const takeText = (text: string): RejectedRow | undefined => {
     const first = text.charCodeAt(0);
     if (text.length === 0 || ((first === 32 || first === 9) && text.trim() === '')) {
       counts.blankLines++;
@@ -287,23 +324,67 @@ export async function loadEvents({
     const { customerId, eventType, transactionId, time } = row.event;
     const digest = digestTransactionId(transactionId);
     const fingerprint = contentFingerprint(eventType, time);
-    if (spill !== undefined) {
-      spill.add({ customerId, time, digestHi: digest.hi, digestLo: digest.lo, fingerprint, line });
-      return undefined;
+    if (keep(customers.numberOf(customerId), time, digest.hi, digest.lo, fingerprint)) {
+      const { hi: digestHi, lo: digestLo } = digest;
+      buffer.addVariant({ transactionId, raw: text, digestHi, digestLo, fingerprint, time, line });
     }
-    const seen = buffer.add(customerId, time, {
-      transactionId,
-      digestHi: digest.hi,
-      digestLo: digest.lo,
-      fingerprint,
-      line,
-      raw: text,
-    });
-    // A reuse with other content is judged when the buffer is written: against the event the
-    // table holds, if any, else against the first one in the buffer.
-    if (seen === 'same') counts.duplicates++;
     return undefined;
   };
+
+  /** The pieces of whole lines of the input, the last one without its line end. */
+  async function* pieces(): AsyncGenerator<Buffer> {
+    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
+      head ??= Buffer.from(chunk.subarray(0, 4096));
+      yield splitter.push(chunk);
+    }
+    yield splitter.end();
+  }
+
+  /**
+   * Sorts the lines of one parsed piece into the counts, in order: a row read from its bytes is
+   * kept, any other line is taken as text. Returns the rows to report (rejected) one at a time.
+   */
+  async function takePiece(piece: ParsedPiece): Promise<void> {
+    const { bytes, bounds, count, rows, newCustomers, parser } = piece;
+    let numbers = parsedCustomers[parser];
+    if (numbers === undefined) {
+      numbers = [];
+      parsedCustomers[parser] = numbers;
+    }
+    for (const customerId of newCustomers) numbers.push(customers.numberOf(customerId));
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < count; i++) {
+      line++;
+      const start = bounds[2 * i] as number;
+      const end = bounds[2 * i + 1] as number;
+      const at = i * PARSED_WORDS;
+      const customer = rows[at] as number;
+      let rejected: RejectedRow | undefined;
+      if (customer === 0) {
+        rejected = takeText(text.toString('latin1', start, Math.min(end, start + MAX_LINE_CHARS + 1)));
+      } else {
+        counts.rows++;
+        const time = (rows[at + 1] as number) * HOUR_MS + (rows[at + 2] as number);
+        const digestHi = rows[at + 3] as number;
+        const digestLo = rows[at + 4] as number;
+        const fingerprint = rows[at + 5] as number;
+        if (keep(numbers[customer - 1] as number, time, digestHi, digestLo, fingerprint)) {
+          buffer.addVariant({
+            transactionId: text.toString('latin1', rows[at + 6] as number, rows[at + 7] as number),
+            raw: text.toString('latin1', start, end),
+            digestHi,
+            digestLo,
+            fingerprint,
+            time,
+            line,
+          });
+        }
+      }
+      if (rejected !== undefined) await reject(rejected);
+      if (buffer.size >= bufferEvents) startSpilling();
+    }
+    onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
+  }
 
   /** The counts with the rows not yet written or judged, for an error. */
   const stopped = (): RowCounts => ({
@@ -315,45 +396,59 @@ export async function loadEvents({
    * hour), the buffer's rows first, and are written partition by partition once the input is read.
    */
   const startSpilling = () => {
-    spill = new SpillFiles(64, spillDirectory);
+    spill = new SpillFiles(64, spillDirectory, customers);
     for (const { customerId, hour, events, count, variants } of buffer.buffered()) {
+      const customer = customers.numberOf(customerId);
       for (let at = 0; at < count * EVENT_WORDS; at += EVENT_WORDS) {
-        spill.add({
-          customerId,
-          time: hour + (events[at] as number),
-          digestHi: events[at + 1] as number,
-          digestLo: events[at + 2] as number,
-          fingerprint: events[at + 3] as number,
-          line: events[at + 4] as number,
-        });
+        spill.addEvent(
+          customer,
+          hour + (events[at] as number),
+          events[at + 1] as number,
+          events[at + 2] as number,
+          events[at + 3] as number,
+          events[at + 4] as number,
+        );
       }
       for (const { time, digestHi, digestLo, fingerprint, line: variantLine } of variants) {
-        spill.add({ customerId, time, digestHi, digestLo, fingerprint, line: variantLine });
+        spill.addEvent(customer, time, digestHi, digestLo, fingerprint, variantLine);
       }
     }
     buffer.clear();
   };
 
-  /** Writes the spilled rows, one partition (whole hours) at a time. */
+  /** Writes the spilled rows by whole partitions (whole hours), as many to a write as fit the buffer. */
   const writeSpilled = async (files: SpillFiles) => {
     for (let partition = 0; partition < files.partitions; partition++) {
-      for (const rows of files.read(partition)) {
-        for (const { customerId, time, digestHi, digestLo, fingerprint, line: rowLine } of rows) {
-          const seen = buffer.add(customerId, time, {
-            transactionId: '',
-            digestHi,
-            digestLo,
-            fingerprint,
-            line: rowLine,
-            raw: '',
-          });
+      // Partitions share a write while they fit the buffer together: a few large hours (a
+      // partition each) are then written side by side, `concurrency` at a time, not one by one.
+      if (buffer.size > 0 && buffer.size + files.rowsIn(partition) > bufferEvents) await write();
+      for (const block of files.readBlocks(partition)) {
+        for (let at = 0; at < block.length; at += SPILL_RECORD_WORDS) {
+          const time = (block[at + 1] as number) * HOUR_MS + (block[at + 2] as number);
+          const digestHi = block[at + 3] as number;
+          const digestLo = block[at + 4] as number;
+          const fingerprint = block[at + 5] as number;
+          const rowLine = block[at + 6] as number;
+          const seen = buffer.add(block[at] as number, time, digestHi, digestLo, fingerprint, rowLine);
           if (seen === 'same') counts.duplicates++;
+          // A row read back from spill files has left its id and its line's text behind.
+          else if (seen === 'conflict') {
+            buffer.addVariant({
+              transactionId: '',
+              raw: '',
+              digestHi,
+              digestLo,
+              fingerprint,
+              time,
+              line: rowLine,
+            });
+          }
           // A partition larger than the buffer writes some of its hours more than once: still exact.
           if (buffer.size >= bufferEvents) await write();
         }
       }
-      await write();
     }
+    await write();
   };
 
   const write = async () => {
@@ -389,18 +484,8 @@ export async function loadEvents({
   };
 
   try {
-    for await (const chunk of decompress(input, (bytes) => (bytesRead += bytes), !startsMidInput)) {
-      head ??= chunk.subarray(0, 4096);
-      for (const text of splitter.push(chunk)) {
-        const row = take(text);
-        if (row !== undefined) await reject(row);
-        if (buffer.size >= bufferEvents) startSpilling();
-      }
-      onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
-    }
-    const last = splitter.end();
-    const row = last === undefined ? undefined : take(last);
-    if (row !== undefined) await reject(row);
+    const parsed = parseThreads > 0 ? parseInThreads(pieces(), parseThreads) : parseInThisThread(pieces());
+    for await (const piece of parsed) await takePiece(piece);
     onProgress?.({ phase: 'reading', bytesRead, rows: counts.rows });
   } catch (error) {
     spill?.remove();

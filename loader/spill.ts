@@ -2,9 +2,11 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOUR_MS } from '../core/time';
+import { CustomerTable } from './customers';
 
 /** Words per spilled row: customer number, hour number, offset, digest high and low, fingerprint, line. */
-const RECORD_WORDS = 7;
+export const SPILL_RECORD_WORDS = 7;
+const RECORD_WORDS = SPILL_RECORD_WORDS;
 const RECORD_BYTES = RECORD_WORDS * 4;
 /** Rows gathered per partition before they go to its file. */
 const CHUNK_RECORDS = 2_048;
@@ -34,14 +36,16 @@ export class SpillFiles {
   private readonly fds: number[];
   private readonly chunks: Uint32Array[];
   private readonly filled: number[];
-  private readonly customerNumbers = new Map<string, number>();
-  private readonly customerIds: string[] = [];
   /** Rows spilled. */
   rows = 0;
+  /** Rows spilled, by partition. */
+  private readonly partitionRows: number[];
 
   constructor(
     readonly partitions = 64,
     parent: string = tmpdir(),
+    /** Names the customer numbers of `addEvent`: the load's own table. */
+    private readonly customers = new CustomerTable(),
   ) {
     this.dir = mkdtempSync(join(parent, 'event-counts-spill-'));
     this.fds = Array.from({ length: partitions }, (_, i) => openSync(join(this.dir, `${i}.bin`), 'w+'));
@@ -49,31 +53,45 @@ export class SpillFiles {
     rmSync(this.dir, { recursive: true, force: true });
     this.chunks = Array.from({ length: partitions }, () => new Uint32Array(CHUNK_RECORDS * RECORD_WORDS));
     this.filled = Array.from({ length: partitions }, () => 0);
+    this.partitionRows = Array.from({ length: partitions }, () => 0);
   }
 
   /** Spills one row. */
   add(row: SpilledRow): void {
-    let customer = this.customerNumbers.get(row.customerId);
-    if (customer === undefined) {
-      customer = this.customerIds.length;
-      this.customerNumbers.set(row.customerId, customer);
-      this.customerIds.push(row.customerId);
-    }
-    const hourNumber = Math.floor(row.time / HOUR_MS);
+    const { customerId, time, digestHi, digestLo, fingerprint, line } = row;
+    this.addEvent(this.customers.numberOf(customerId), time, digestHi, digestLo, fingerprint, line);
+  }
+
+  /** Spills one row whose customer is given by its number in the `CustomerTable`. */
+  addEvent(
+    customer: number,
+    time: number,
+    digestHi: number,
+    digestLo: number,
+    fingerprint: number,
+    line: number,
+  ): void {
+    const hourNumber = Math.floor(time / HOUR_MS);
     const partition =
       (Math.imul(customer ^ Math.imul(hourNumber, 0x9e3779b1), 0x85ebca6b) >>> 0) % this.partitions;
     const chunk = this.chunks[partition] as Uint32Array;
     const at = (this.filled[partition] as number) * RECORD_WORDS;
     chunk[at] = customer;
     chunk[at + 1] = hourNumber;
-    chunk[at + 2] = row.time - hourNumber * HOUR_MS;
-    chunk[at + 3] = row.digestHi;
-    chunk[at + 4] = row.digestLo;
-    chunk[at + 5] = row.fingerprint;
-    chunk[at + 6] = row.line;
+    chunk[at + 2] = time - hourNumber * HOUR_MS;
+    chunk[at + 3] = digestHi;
+    chunk[at + 4] = digestLo;
+    chunk[at + 5] = fingerprint;
+    chunk[at + 6] = line;
     this.rows++;
+    this.partitionRows[partition] = (this.partitionRows[partition] as number) + 1;
     this.filled[partition] = (this.filled[partition] as number) + 1;
     if (this.filled[partition] === CHUNK_RECORDS) this.flush(partition);
+  }
+
+  /** Rows spilled to one partition. */
+  rowsIn(partition: number): number {
+    return this.partitionRows[partition] as number;
   }
 
   private flush(partition: number): void {
@@ -84,8 +102,12 @@ export class SpillFiles {
     this.filled[partition] = 0;
   }
 
-  /** The rows of one partition, in the order they were spilled, a block at a time. */
-  *read(partition: number): Generator<SpilledRow[]> {
+  /**
+   * The rows of one partition, in the order they were spilled, a block at a time, as records of
+   * SPILL_RECORD_WORDS words: customer number, hour number, offset in the hour, digest high and
+   * low, fingerprint, line. A block is valid until the next one is read.
+   */
+  *readBlocks(partition: number): Generator<Uint32Array> {
     this.flush(partition);
     const fd = this.fds[partition] as number;
     const block = new Uint32Array(READ_RECORDS * RECORD_WORDS);
@@ -93,10 +115,17 @@ export class SpillFiles {
       const bytes = readSync(fd, block, 0, block.byteLength, position);
       if (bytes === 0) return;
       position += bytes;
+      yield block.subarray(0, bytes / 4);
+    }
+  }
+
+  /** The rows of one partition, in the order they were spilled, a block at a time. */
+  *read(partition: number): Generator<SpilledRow[]> {
+    for (const block of this.readBlocks(partition)) {
       const rows: SpilledRow[] = [];
-      for (let at = 0; at < bytes / 4; at += RECORD_WORDS) {
+      for (let at = 0; at < block.length; at += RECORD_WORDS) {
         rows.push({
-          customerId: this.customerIds[block[at] as number] as string,
+          customerId: this.customers.ids[block[at] as number] as string,
           time: (block[at + 1] as number) * HOUR_MS + (block[at + 2] as number),
           digestHi: block[at + 3] as number,
           digestLo: block[at + 4] as number,

@@ -1,5 +1,6 @@
 import type { CounterStore } from '../core/counter-store';
-import { compareDigests, type DigestFragment, packDigests } from '../core/digests';
+import type { DigestFragment } from '../core/digests';
+import { packDigests } from '../core/digests';
 import { WriteConflictError } from '../core/errors';
 import { hourKeyPart } from '../core/keys';
 import {
@@ -130,22 +131,70 @@ async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
+/**
+ * Sorts the indexes `order[from..to)` of events by digest (high word, then low word) in place:
+ * quicksort, insertion sort for short runs. No comparator callback and no object per event.
+ */
+function sortIndexes(order: Uint32Array, events: Uint32Array, from: number, to: number): void {
+  while (to - from > 16) {
+    const middle = order[(from + to) >>> 1] as number;
+    const pivotHi = events[middle * EVENT_WORDS + 1] as number;
+    const pivotLo = events[middle * EVENT_WORDS + 2] as number;
+    let i = from;
+    let j = to - 1;
+    while (i <= j) {
+      while (isBefore(events, order[i] as number, pivotHi, pivotLo)) i++;
+      while (isAfter(events, order[j] as number, pivotHi, pivotLo)) j--;
+      if (i <= j) {
+        const swap = order[i] as number;
+        order[i++] = order[j] as number;
+        order[j--] = swap;
+      }
+    }
+    // Recursing into the shorter side keeps the stack to log2(n) frames.
+    if (j - from < to - i) {
+      sortIndexes(order, events, from, j + 1);
+      from = i;
+    } else {
+      sortIndexes(order, events, i, to);
+      to = j + 1;
+    }
+  }
+  for (let i = from + 1; i < to; i++) {
+    const index = order[i] as number;
+    const hi = events[index * EVENT_WORDS + 1] as number;
+    const lo = events[index * EVENT_WORDS + 2] as number;
+    let j = i;
+    for (; j > from && isAfter(events, order[j - 1] as number, hi, lo); j--)
+      order[j] = order[j - 1] as number;
+    order[j] = index;
+  }
+}
+
+/** True when event `a`'s digest is less than `bHi:bLo`. */
+function isBefore(events: Uint32Array, a: number, bHi: number, bLo: number): boolean {
+  const hi = events[a * EVENT_WORDS + 1] as number;
+  return hi < bHi || (hi === bHi && (events[a * EVENT_WORDS + 2] as number) < bLo);
+}
+
+/** True when event `a`'s digest is greater than `bHi:bLo`. */
+function isAfter(events: Uint32Array, a: number, bHi: number, bLo: number): boolean {
+  const hi = events[a * EVENT_WORDS + 1] as number;
+  return hi > bHi || (hi === bHi && (events[a * EVENT_WORDS + 2] as number) > bLo);
+}
+
 /** The events of `events` (EVENT_WORDS words each) sorted by digest. */
-function sortByDigest(events: Uint32Array): Uint32Array {
+export function sortByDigest(events: Uint32Array): Uint32Array {
   const n = events.length / EVENT_WORDS;
-  const order = Array.from({ length: n }, (_, i) => i * EVENT_WORDS);
-  order.sort((a, b) =>
-    compareDigests(
-      events[a + 1] as number,
-      events[a + 2] as number,
-      events[b + 1] as number,
-      events[b + 2] as number,
-    ),
-  );
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  sortIndexes(order, events, 0, n);
   const sorted = new Uint32Array(events.length);
-  order.forEach((from, i) => {
-    sorted.set(events.subarray(from, from + EVENT_WORDS), i * EVENT_WORDS);
-  });
+  for (let i = 0; i < n; i++) {
+    const from = (order[i] as number) * EVENT_WORDS;
+    const to = i * EVENT_WORDS;
+    for (let w = 0; w < EVENT_WORDS; w++) sorted[to + w] = events[from + w] as number;
+  }
   return sorted;
 }
 
@@ -236,12 +285,17 @@ export async function writeBufferedHours(
 
   /** Keeps the events the table does not hold; reports the conflicts among the others. */
   const sift = async (pending: PendingHour, version: number, seen: Uint8Array) => {
+    // Nearly always the table holds none of them: then they are kept as they are.
+    if (seen.every((found) => found === 0)) {
+      pending.version = version;
+      return;
+    }
     const kept = new Uint32Array(pending.events.length);
     let keptWords = 0;
     for (let i = 0; i < seen.length; i++) {
       const at = i * EVENT_WORDS;
       if (seen[i] === 0) {
-        kept.set(pending.events.subarray(at, at + EVENT_WORDS), keptWords);
+        for (let w = 0; w < EVENT_WORDS; w++) kept[keptWords + w] = pending.events[at + w] as number;
         keptWords += EVENT_WORDS;
       } else if (seen[i] === SEEN_SAME) {
         stats.alreadyCounted++;
