@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadChildResult } from './load-child';
-import { childEnv, LOADER_NODE_ARGS, ROOT, runJson, TSX } from './processes';
+import { childEnv, LOADER_NODE_ARGS, ROOT, runJsonTimed, TSX } from './processes';
 import { median } from './stats';
 
 /** One run of the loader CLI into DynamoDB Local, timed from process start. */
@@ -28,6 +28,8 @@ export interface ThroughputResult {
   seconds: number;
   rowsPerSecond: number;
   peakRssMb: number;
+  /** Median wall time of the runs' processes, spawn to exit: Node, tsx and module loading included. */
+  medianProcessSeconds: number;
 }
 
 /** The load section for one data set. */
@@ -47,6 +49,19 @@ export interface LoadResult {
    * tables; null where not run (the larger sets are loaded once, metered: bench/write-cost.ts).
    */
   endToEnd: { runs: LoaderCliRun[]; medianSecondsToSummary: number; peakRssMb: number } | null;
+}
+
+/**
+ * Ours end to end against DuckDB as a process: rows over the CLI's median seconds from process start
+ * to summary, against rows over the median seconds of a fresh Node process that opens DuckDB,
+ * computes the per-customer hourly counts and prints them (bench/load-child.ts `duckdb-aggregate`).
+ * Both are processes started by the bench and timed by its clock; null without end-to-end runs.
+ */
+export function endToEndVsDuckDb(load: LoadResult) {
+  if (load.endToEnd === null) return null;
+  const ours = load.rows / load.endToEnd.medianSecondsToSummary;
+  const duckdb = load.rows / load.duckdb.medianProcessSeconds;
+  return { oursRowsPerSecond: ours, duckdbRowsPerSecond: duckdb, ratio: ours / duckdb };
 }
 
 interface SummaryJson {
@@ -118,14 +133,19 @@ export async function runLoaderCli(
 /** Runs one load-child measurement `runs` times, each in a fresh process; keeps the fastest. */
 async function bestOf(runs: number, rows: number, args: string[]) {
   const results: LoadChildResult[] = [];
-  for (let i = 0; i < runs; i++)
-    results.push(await runJson<LoadChildResult>('bench/load-child.ts', args, LOADER_NODE_ARGS));
+  const processSeconds: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await runJsonTimed<LoadChildResult>('bench/load-child.ts', args, LOADER_NODE_ARGS);
+    results.push(run.result);
+    processSeconds.push(run.processSeconds);
+  }
   const best = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const throughput: ThroughputResult = {
     runs,
     seconds: best.seconds,
     rowsPerSecond: rows / best.seconds,
     peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
+    medianProcessSeconds: median(processSeconds),
   };
   return { best, throughput };
 }
@@ -141,13 +161,15 @@ export async function benchmarkLoad(options: {
   rows: number;
   dedupe: boolean;
   throughputRuns: number;
+  /** Parse-only runs when fewer than `throughputRuns` (a 10M-row run takes half a minute). */
+  parseOnlyRuns?: number;
   endpoint: string;
   /** Tables for end-to-end CLI loads, one run each; none skips them. */
   cliTableNames: string[];
   scratchDir: string;
 }): Promise<LoadResult> {
   const { dataset, file, rows, dedupe, throughputRuns, endpoint, cliTableNames, scratchDir } = options;
-  const ours = await bestOf(throughputRuns, rows, ['parse-only', file]);
+  const ours = await bestOf(options.parseOnlyRuns ?? throughputRuns, rows, ['parse-only', file]);
   const duckdb = await bestOf(throughputRuns, rows, ['duckdb-aggregate', file, String(dedupe)]);
   const runs: LoaderCliRun[] = [];
   for (const tableName of cliTableNames) runs.push(await runLoaderCli(file, endpoint, tableName, scratchDir));

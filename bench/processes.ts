@@ -63,11 +63,23 @@ export async function run(
  */
 export const LOADER_NODE_ARGS = ['--max-old-space-size=256'];
 
+/**
+ * Runs a TypeScript child that prints one JSON line last, and returns that line parsed with the
+ * child's wall time from spawn to exit (Node, tsx and module loading included).
+ */
+export async function runJsonTimed<T>(
+  script: string,
+  args: readonly string[],
+  nodeArgs: readonly string[] = [],
+): Promise<{ result: T; processSeconds: number }> {
+  const { stdout, seconds } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  return { result: JSON.parse(last) as T, processSeconds: seconds };
+}
+
 /** Runs a TypeScript child that prints one JSON line last, and returns that line parsed. */
 export async function runJson<T>(script: string, args: readonly string[], nodeArgs: readonly string[] = []) {
-  const { stdout } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as T;
+  return (await runJsonTimed<T>(script, args, nodeArgs)).result;
 }
 
 /**
