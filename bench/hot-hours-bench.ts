@@ -7,6 +7,7 @@ import { loadMemoryTables, memoryQuery, openDuckDb } from './duckdb-baseline';
 import { type HotHoursSpec, planEdgeRequests, prepareHotHoursFile } from './hot-hours';
 import { ROOT } from './processes';
 import { HANDLER_OPTIONS, handlerEngine } from './query-bench';
+import { profileRequests, type QueryProfile } from './query-profile';
 import { findDifference, parseAnswer, type QueryRequest } from './query-shapes';
 import { type LatencySummary, summarize } from './stats';
 import { measurePartitionStorage, type PartitionStorage } from './storage';
@@ -45,6 +46,8 @@ export interface HotHoursResult {
   crossCheckedRequests: number;
   /** The customer's partition after the load, per event. */
   storage: PartitionStorage;
+  /** A CPU profile of hot-hour requests in this process, after the timings. */
+  profile: QueryProfile;
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -65,6 +68,8 @@ export async function benchmarkHotHours(options: {
   warmup: number;
   /** Requests per hour metered for read units (the first ones of each series). */
   meteredRequests: number;
+  /** Hot-hour requests run under the CPU profiler. */
+  profiledRequests: number;
   log: (line: string) => void;
 }): Promise<{ result: HotHoursResult; writeCost: WriteCostResult }> {
   const { spec, client, tableName, log } = options;
@@ -161,6 +166,12 @@ export async function benchmarkHotHours(options: {
     ...summarize(samples[key]),
     ...(await meter(plans[key])),
   });
+  const profile = await profileRequests(
+    `${spec.id}-hot`,
+    `partial edges on the hot hour (${spec.hotEvents.toLocaleString('en-US')} events), edge cache off`,
+    engine,
+    plans.hot.slice(0, options.profiledRequests),
+  );
   const hot = await series(spec.hotHour, spec.hotEvents, 'hot');
   const quiet = await series(spec.quietHour, spec.quietEvents, 'quiet');
   log(
@@ -181,6 +192,7 @@ export async function benchmarkHotHours(options: {
       p50Ratio: round(hot.p50Ms / quiet.p50Ms),
       crossCheckedRequests: expected.size,
       storage,
+      profile,
     },
     writeCost,
   };

@@ -25,8 +25,10 @@ import {
   handlerEngine,
   httpEngine,
   type LatencyResult,
+  planAllShapes,
 } from './query-bench';
-import { planRequests, QUERY_SHAPES, type ShapeId } from './query-shapes';
+import { profileRequests, type QueryProfile } from './query-profile';
+import { planRequests, QUERY_SHAPES, type QueryRequest, type ShapeId } from './query-shapes';
 import type { DatasetResult } from './results';
 import { benchmarkWriteCost, type WriteCostResult } from './write-cost';
 
@@ -47,12 +49,19 @@ export interface QueryDatasetOptions {
   table: 'all' | 'queried';
   /** The engines besides ours in process and DuckDB in memory (file order and sorted). */
   withHttp: boolean;
+  /**
+   * Fewer requests for DuckDB with the events in memory in file order, which scans every row per
+   * request (a fifth of a second at 10M rows); undefined times it like the other engines.
+   */
+  memoryScanLimits?: { variants: number; requests: number; warmup: number };
   /** DuckDB scanning the CSV: on every shape, or only on these, with fewer requests. */
   csvScan:
     | 'all'
     | { shapes: readonly ShapeId[]; variants: number; requests: number; warmup: number }
     | 'none';
   coldStartRuns: number;
+  /** A CPU profile of this many requests of one shape through our handler (as timed), after the timings. */
+  profile: { shape: ShapeId; requests: number };
   variants: number;
   requests: number;
   warmup: number;
@@ -73,6 +82,7 @@ export interface QueryDatasetResult {
   crossChecks: CrossCheckResult[];
   cost: CostResult[];
   coldStart: ColdStartResult | undefined;
+  profile: QueryProfile;
 }
 
 /**
@@ -160,7 +170,14 @@ export async function benchmarkQueryDataset(options: QueryDatasetOptions): Promi
 
     const store = createCounterStore({ client, tableName });
     const engines: Engine[] = [
-      { id: 'duckdb-memory', answer: await memoryQuery(duckdb, 'events') },
+      {
+        id: 'duckdb-memory',
+        answer: await memoryQuery(duckdb, 'events'),
+        limits:
+          options.memoryScanLimits === undefined
+            ? undefined
+            : { ...options.memoryScanLimits, shapes: QUERY_SHAPES.map((shape) => shape.id) },
+      },
       { id: 'duckdb-memory-sorted', answer: await memoryQuery(duckdb, 'events_sorted') },
       handlerEngine(store, HANDLER_OPTIONS.asDeployed),
     ];
@@ -195,6 +212,19 @@ export async function benchmarkQueryDataset(options: QueryDatasetOptions): Promi
       seed: 20210301,
       log,
     });
+    const profiled = planAllShapes(span, options.variants, 20210301).find(
+      (plan) => plan.shape.id === options.profile.shape,
+    );
+    const profileRequestList = Array.from(
+      { length: options.profile.requests },
+      (_, i) => profiled?.requests[i % profiled.requests.length] as QueryRequest,
+    );
+    const profile = await profileRequests(
+      `${spec.id}-${options.profile.shape}`,
+      `${profiled?.shape.label ?? options.profile.shape} at ${spec.id}, handler as deployed`,
+      engines.find((engine) => engine.id === 'ours-handler') as Engine,
+      profileRequestList,
+    );
     const cost = await benchmarkCost({
       dataset: spec.id,
       client,
@@ -215,7 +245,7 @@ export async function benchmarkQueryDataset(options: QueryDatasetOptions): Promi
         event: apiGatewayEvent(request as NonNullable<typeof request>, 'cold-start'),
       });
     }
-    return { dataset, writeCost, ...queries, cost, coldStart };
+    return { dataset, writeCost, ...queries, cost, coldStart, profile };
   } finally {
     http?.close();
     if (server !== undefined) await stop(server);

@@ -1,8 +1,25 @@
 import { endToEndVsDuckDb } from './load-bench';
 import { LOADER_NODE_ARGS } from './processes';
 import { ENGINE_LABELS, type EngineId } from './query-bench';
+import type { QueryProfile } from './query-profile';
 import { QUERY_SHAPES } from './query-shapes';
 import { type BenchResults, p50, SECTION_LABELS, type TargetId } from './results';
+
+/** One line on a request profile of this run: Node's share of the wall time and its top functions. */
+function profileLine(profile: QueryProfile | undefined): string {
+  if (profile === undefined) return '';
+  const top = profile.hotSpots
+    .slice(0, 4)
+    .map((spot) => `\`${spot.function}\` ${spot.share}%`)
+    .join(', ');
+  return (
+    `The CPU profile of ${profile.requests} such requests (below) has this process busy ` +
+    `${Math.round((profile.busyMs / profile.wallMs) * 100)}% of the wall time, led by ${top}; the rest is ` +
+    'waiting for DynamoDB Local. '
+  );
+}
+
+const profileOf = (results: BenchResults, id: string) => results.queryProfiles.find((p) => p.id === id);
 
 const HOT_HOUR_NOTE = (results: BenchResults) => {
   const hot = results.hotHours;
@@ -14,6 +31,7 @@ const HOT_HOUR_NOTE = (results: BenchResults) => {
     `the counters and ${hot.hot.readUnitsPerRequest} read units in ${hot.hot.queryCallsPerRequest} Query calls; a ` +
     `quiet-hour request ${hot.quiet.indexItemsPerRequest} items and ${hot.quiet.readUnitsPerRequest} units in ` +
     `${hot.quiet.queryCallsPerRequest} calls (${unitsRatio.toFixed(0)}× the read units). ` +
+    profileLine(hot.profile) +
     (unitsRatio > 4
       ? 'The edge still reads the whole hour\u2019s time index (4 bytes an event, fetched in 1 MB pages, unmarshalled ' +
         'and searched), so its cost follows the hour\u2019s events, not the cut. To close it: a per-hour minute ' +
@@ -63,6 +81,7 @@ const MISSED_TARGET_NOTES: Record<TargetId, (results: BenchResults) => string> =
         : `A 366-day request reads ${cost.counterItemsPerRequest} counter items in ${cost.queryCallsPerRequest} ` +
           `Query calls (${cost.readCapacityUnitsPerRequest} read units): the whole time is DynamoDB Local paging ` +
           'through them and the SDK unmarshalling every item into an object, then a JSON body of 8,784 buckets. ') +
+      profileLine(profileOf(results, `${results.settings.plan.longRanges}-366d`)) +
       'DuckDB reads the sorted customer\u2019s row groups in memory. To close it: project only the sort key and ' +
       'count (ProjectionExpression), decode the raw attribute values without the document client\u2019s objects, ' +
       'and build the body as one string.'
@@ -83,7 +102,8 @@ const MISSED_TARGET_NOTES: Record<TargetId, (results: BenchResults) => string> =
       '(an edge reads the cut minute, not the hour), and the edge cache removes repeated edge reads.'
     );
   },
-  'query-vs-csv-scan': () =>
+  'query-vs-csv-scan': (results) =>
+    profileLine(profileOf(results, `${results.settings.plan.small}-72h-partial`)) +
     'Only missed where the CSV is small: data/events.csv is 15 MB and DuckDB scans it in tens of milliseconds, ' +
     'while a 72-hour answer costs a counter Query plus, for an edge hour not in the container\u2019s edge cache, ' +
     'one index read per partial edge, issued concurrently. A V8 profile of such requests through the in-process ' +
@@ -647,6 +667,28 @@ function profileSection(results: BenchResults): string {
   ].join('\n');
 }
 
+function queryProfilesSection(results: BenchResults): string {
+  if (results.queryProfiles.length === 0) return '';
+  return [
+    '## Where a request spends its time',
+    '',
+    'V8 CPU profiles (inspector, 250 µs sampling) of the bench\u2019s own process while it runs a series of ' +
+      'requests through the handler once more, after the timings: the handler, the AWS SDK and the JSON body run ' +
+      'here, DynamoDB Local is another process, so the wall time no function accounts for is spent waiting for ' +
+      'it. Shares are of the wall time.',
+    ...results.queryProfiles.flatMap((profile) => [
+      '',
+      `### ${profile.label}: ${profile.requests} requests, ${int(profile.wallMs)} ms, this process busy ` +
+        `${Math.round((profile.busyMs / profile.wallMs) * 100)}%`,
+      '',
+      table(
+        ['function', 'where', 'self ms', 'share of wall time'],
+        profile.hotSpots.map((h) => [`\`${h.function}\``, `\`${h.location}\``, int(h.selfMs), `${h.share}%`]),
+      ),
+    ]),
+  ].join('\n');
+}
+
 function datasetsSection(results: BenchResults): string {
   return [
     '## Data sets',
@@ -708,7 +750,9 @@ const method = (results: BenchResults) => `## Method
 - **Requests.** ${results.settings.requests} timed requests per shape and engine after ${results.settings.warmup}
   untimed ones at ${results.settings.plan.small}; ${results.settings.longRanges.requests} after
   ${results.settings.longRanges.warmup} at ${results.settings.plan.longRanges}, where the HTTP server and the CSV
-  scan are left out (neither is a target there).
+  scan are left out (neither is a target there) and DuckDB in memory in file order, which scans every row per
+  request, gets ${results.settings.longRanges.memoryScan.requests} after ${results.settings.longRanges.memoryScan.warmup}
+  over ${results.settings.longRanges.memoryScan.variants} distinct requests.
 - **Baselines.** DuckDB (\`@duckdb/node-api\`, default settings) with the raw events loaded once into an
   in-memory table in file order (the usual design of peer solutions; the issue's baseline); the same events
   copied sorted by customer and time (a tuned peer: DuckDB's per-row-group min/max then skips most of the
@@ -756,6 +800,8 @@ export function renderReport(results: BenchResults, resultsFile: string): string
     writeCostSection(results),
     '',
     coldStartSection(results),
+    '',
+    queryProfilesSection(results),
     '',
     profileSection(results),
     '',

@@ -5,6 +5,7 @@ import { endToEndVsDuckDb, type LoadResult } from './load-bench';
 import type { LoaderMemoryResult } from './loader-memory';
 import type { LoaderProfile } from './loader-profile';
 import type { CrossCheckResult, EngineId, LatencyResult } from './query-bench';
+import type { QueryProfile } from './query-profile';
 import type { ShapeId } from './query-shapes';
 import type { OnDemandPrices, WriteCostResult } from './write-cost';
 
@@ -122,9 +123,16 @@ export interface BenchResults {
     largestParseOnlyRuns: number;
     coldStartRuns: number;
     /** Partial-edge requests per hour of the hot-hour series, after `warmup` untimed pairs. */
-    hotHours: { requests: number; warmup: number; meteredRequests: number };
-    /** Timed requests per shape and engine at the long-range data set. */
-    longRanges: { requests: number; warmup: number };
+    hotHours: { requests: number; warmup: number; meteredRequests: number; profiledRequests: number };
+    /**
+     * Timed requests per shape and engine at the long-range data set; DuckDB in memory in file order
+     * scans all its rows per request, so it gets fewer.
+     */
+    longRanges: {
+      requests: number;
+      warmup: number;
+      memoryScan: { variants: number; requests: number; warmup: number };
+    };
   };
   datasets: DatasetResult[];
   load: LoadResult[];
@@ -138,6 +146,8 @@ export interface BenchResults {
   cost: CostResult[];
   coldStart: ColdStartResult | null;
   loaderProfile: LoaderProfile | null;
+  /** CPU profiles of request series in the bench's process: hot-hour edges, 366 days, 72 hours. */
+  queryProfiles: QueryProfile[];
   targets: TargetResult[];
 }
 

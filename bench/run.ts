@@ -22,6 +22,7 @@ import { type LoaderProfile, profileLoader } from './loader-profile';
 import { ROOT, stackFrames } from './processes';
 import type { CrossCheckResult, LatencyResult } from './query-bench';
 import { benchmarkQueryDataset } from './query-dataset';
+import type { QueryProfile } from './query-profile';
 import { renderReport } from './report';
 import {
   type BenchResults,
@@ -218,9 +219,11 @@ async function main(argv: string[]): Promise<number> {
     largestParseOnlyRuns: 1,
     coldStartRuns: smoke ? 1 : 15,
     hotHours: smoke
-      ? { requests: 4, warmup: 1, meteredRequests: 2 }
-      : { requests: 100, warmup: 10, meteredRequests: 10 },
-    longRanges: smoke ? { requests: 3, warmup: 1 } : { requests: 100, warmup: 20 },
+      ? { requests: 4, warmup: 1, meteredRequests: 2, profiledRequests: 2 }
+      : { requests: 100, warmup: 10, meteredRequests: 10, profiledRequests: 30 },
+    longRanges: smoke
+      ? { requests: 3, warmup: 1, memoryScan: { variants: 1, requests: 2, warmup: 0 } }
+      : { requests: 100, warmup: 20, memoryScan: { variants: 5, requests: 20, warmup: 2 } },
   };
   const httpPort = parseCount('http-port', values['http-port'], 3400, 0);
   const dataDir = resolve(values['data-dir'] ?? join(ROOT, 'bench', 'data'));
@@ -245,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
   let loaderProfile: LoaderProfile | null = null;
   let loaderMemory: LoaderMemoryResult | null = null;
   let hotHours: HotHoursResult | null = null;
+  const queryProfiles: QueryProfile[] = [];
   const section = async (id: SectionId, work: () => Promise<void>) => {
     if (!sections.includes(id)) return;
     log(`\n== ${SECTION_LABELS[id]}`);
@@ -294,6 +298,7 @@ async function main(argv: string[]): Promise<number> {
           log,
         });
         hotHours = hot.result;
+        queryProfiles.push(hot.result.profile);
         writeCost.push(hot.writeCost);
       } finally {
         await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
@@ -317,6 +322,7 @@ async function main(argv: string[]): Promise<number> {
       crossChecks.push(...result.crossChecks);
       cost.push(...result.cost);
       coldStart ??= result.coldStart ?? null;
+      queryProfiles.push(result.profile);
     };
     const jitWarmup = () =>
       queryDatasets === 0 ? settings.jitWarmupSeconds.first : settings.jitWarmupSeconds.later;
@@ -328,9 +334,12 @@ async function main(argv: string[]): Promise<number> {
           table: 'queried',
           withHttp: false,
           csvScan: 'none',
+          memoryScanLimits: settings.longRanges.memoryScan,
           coldStartRuns: 0,
+          profile: { shape: '366d', requests: smoke ? 2 : 30 },
           variants: settings.variants,
-          ...settings.longRanges,
+          requests: settings.longRanges.requests,
+          warmup: settings.longRanges.warmup,
           jitWarmupSeconds: jitWarmup(),
         }),
       );
@@ -344,6 +353,7 @@ async function main(argv: string[]): Promise<number> {
           withHttp: true,
           csvScan: 'all',
           coldStartRuns: settings.coldStartRuns,
+          profile: { shape: '72h-partial', requests: smoke ? 2 : 200 },
           variants: settings.variants,
           requests,
           warmup,
@@ -383,6 +393,7 @@ async function main(argv: string[]): Promise<number> {
     cost,
     coldStart,
     loaderProfile,
+    queryProfiles,
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   mkdirSync(resultsDir, { recursive: true });

@@ -162,6 +162,21 @@ describe('npm run bench -- --smoke', () => {
     expect(byShape['72h-partial']?.readCapacityUnitsPerRequest).toBeGreaterThan(0);
   });
 
+  it('profiles a series of requests of each query section in the bench process', () => {
+    const { plan } = results.settings;
+    expect(results.queryProfiles.map((profile) => profile.id)).toEqual([
+      'smoke-hot-hours-hot',
+      `${plan.longRanges}-366d`,
+      `${plan.small}-72h-partial`,
+    ]);
+    for (const profile of results.queryProfiles) {
+      expect(profile.requests).toBe(2);
+      expect(profile.wallMs).toBeGreaterThan(0);
+      expect(profile.hotSpots.length).toBeGreaterThan(0);
+    }
+    expect(report).toContain('## Where a request spends its time');
+  });
+
   it('bundles the handler and times its import in fresh processes', () => {
     expect(results.coldStart?.bundleBytes).toBeGreaterThan(10_000);
     expect(results.coldStart?.medianImportMs).toBeGreaterThan(0);

@@ -82,6 +82,14 @@ const hotHours = (hotMs: number, quietMs: number, totalBytesPerEvent: number): H
     dedupBytesPerEvent: 12,
     totalBytesPerEvent,
   },
+  profile: {
+    id: 'hot-hours-hot',
+    label: 'hot edges',
+    requests: 30,
+    wallMs: 900,
+    busyMs: 600,
+    hotSpots: [{ function: 'countOffsetsInRange', location: 'core/time-index.ts', selfMs: 300, share: 33.3 }],
+  },
 });
 
 function results(overrides: Partial<Measured> = {}): Measured {
@@ -117,8 +125,8 @@ function results(overrides: Partial<Measured> = {}): Measured {
       throughputRuns: 2,
       largestParseOnlyRuns: 1,
       coldStartRuns: 15,
-      hotHours: { requests: 100, warmup: 10, meteredRequests: 10 },
-      longRanges: { requests: 100, warmup: 20 },
+      hotHours: { requests: 100, warmup: 10, meteredRequests: 10, profiledRequests: 30 },
+      longRanges: { requests: 100, warmup: 20, memoryScan: { variants: 5, requests: 20, warmup: 2 } },
     },
     datasets: [],
     load: [load('3m', 6, 2)],
@@ -135,6 +143,7 @@ function results(overrides: Partial<Measured> = {}): Measured {
     cost: [],
     coldStart: null,
     loaderProfile: null,
+    queryProfiles: [],
     ...overrides,
   };
 }
@@ -197,6 +206,7 @@ describe('renderReport', () => {
     const report = renderReport({ ...partial, targets: evaluateTargets(partial) }, 'bench/results/x.json');
 
     expect(report).toContain('Missed by 7.5×');
+    expect(report).toContain('`countOffsetsInRange` 33.3%');
     expect(report).toContain('Sections: loading 60 s, hot-hours 60 s');
     expect(report).toContain('## Hot hours');
     expect(report).toContain('| whole run |');
