@@ -165,6 +165,18 @@ function table(header: string[], rows: (string | number)[][]): string {
 const ms = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(2));
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const mb = (value: number) => `${Math.round(value)} MB`;
+/** The query data sets, fewest stored events first. */
+const bySize = (results: BenchResults) =>
+  [...results.datasets].sort((a, b) => a.storedEvents - b.storedEvents);
+
+/** A load's data set, saying so where only the queried customers' rows of it were loaded. */
+function loadedLabel(results: BenchResults, id: string): string {
+  const dataset = results.datasets.find((d) => d.id === id);
+  return dataset !== undefined && dataset.table.customers < dataset.customers
+    ? `${id} (its ${dataset.table.customers} queried customers)`
+    : id;
+}
+
 const status = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**missed**');
 
 function targetsSection(results: BenchResults): string {
@@ -180,7 +192,11 @@ function targetsSection(results: BenchResults): string {
     '',
     table(
       ['target', 'measured', 'status'],
-      results.targets.map((t) => [t.target, t.measured, status(t.met)]),
+      results.targets.map((t) => [
+        t.target,
+        t.measured,
+        t.missedBy === null ? status(t.met) : `${status(t.met)}, ${t.missedBy.toFixed(2)}× off`,
+      ]),
     ),
     ...(notes.length > 0 ? ['', 'Missed targets, why, and the next lever:', '', ...notes] : []),
   ].join('\n');
@@ -286,7 +302,8 @@ function latencySection(results: BenchResults): string {
       `${results.settings.csvScan.requests} after ${results.settings.csvScan.warmup} on the generated sets), ` +
       'sequential, one connection.',
   ];
-  for (const dataset of results.datasets) {
+  const datasets = bySize(results);
+  for (const dataset of datasets) {
     const rows = QUERY_SHAPES.flatMap((shape) =>
       results.latencies
         .filter((l) => l.dataset === dataset.id && l.shape === shape.id)
@@ -306,8 +323,8 @@ function latencySection(results: BenchResults): string {
       table(['query', 'answered by', 'requests', 'p50', 'p95', 'p99'], rows),
     );
   }
-  if (results.datasets.length > 1) {
-    const ids = results.datasets.map((d) => d.id);
+  if (datasets.length > 1) {
+    const ids = datasets.map((d) => d.id);
     const engines: EngineId[] = ['ours-handler', 'ours-http', 'duckdb-memory', 'duckdb-memory-sorted'];
     parts.push(
       '',
@@ -384,7 +401,7 @@ function loadSection(results: BenchResults): string {
     l.crossCheck.identical ? `identical (${int(l.crossCheck.hours)} customer-hours)` : '**differ**',
   ]);
   const intoDynamoDb = results.writeCost.datasets.map((w) => [
-    w.dataset,
+    loadedLabel(results, w.dataset),
     int(w.rows),
     w.seconds.toFixed(1),
     int(w.rowsPerSecond),
@@ -574,7 +591,7 @@ function writeCostSection(results: BenchResults): string {
         'total $ / M events',
       ],
       datasets.map((w) => [
-        w.dataset,
+        loadedLabel(results, w.dataset),
         int(w.events),
         int(w.writeUnits.total),
         int(w.perMillionEvents.writeUnits),
@@ -594,7 +611,7 @@ function writeCostSection(results: BenchResults): string {
     table(
       ['data set', 'events', 'items', 'bytes', 'bytes / event', 'of which digest entries'],
       datasets.map((w) => [
-        w.dataset,
+        loadedLabel(results, w.dataset),
         int(w.events),
         int(w.dedupStorage.items),
         int(w.dedupStorage.bytes),
@@ -705,7 +722,7 @@ function datasetsSection(results: BenchResults): string {
         'span',
         'rows in the table the queries read',
       ],
-      results.datasets.map((d) => [
+      bySize(results).map((d) => [
         d.id,
         `\`${d.file}\``,
         int(d.rows),

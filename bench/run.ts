@@ -164,7 +164,8 @@ function writeReport(results: BenchResults, resultsFile: string, docsFile: strin
   );
   for (const target of results.targets) {
     const mark = target.met === null ? 'not measured' : target.met ? 'met' : 'MISSED';
-    console.log(`${mark.padEnd(12)} ${target.target}: ${target.measured}`);
+    const off = target.missedBy === null ? '' : ` (${target.missedBy.toFixed(2)}× off)`;
+    console.log(`${mark.padEnd(12)} ${target.target}: ${target.measured}${off}`);
   }
 }
 

@@ -153,7 +153,10 @@ const target = (partial: Measured, id: string) => evaluateTargets(partial).find(
 describe('evaluateTargets', () => {
   it('meets the hot-hour target at 2× the quiet p50 and misses it above', () => {
     expect(target(results({ hotHours: hotHours(4, 2, 16) }), 'hot-hour-edge')?.met).toBe(true);
-    expect(target(results({ hotHours: hotHours(4.2, 2, 16) }), 'hot-hour-edge')?.met).toBe(false);
+    expect(target(results({ hotHours: hotHours(4.2, 2, 16) }), 'hot-hour-edge')).toMatchObject({
+      met: false,
+      missedBy: 1.05,
+    });
     expect(target(results({ hotHours: null }), 'hot-hour-edge')?.met).toBeNull();
   });
 
@@ -165,11 +168,15 @@ describe('evaluateTargets', () => {
   it("compares the CLI end to end with DuckDB's process at 1/3 of its rate", () => {
     const met = target(results({ load: [load('3m', 6, 2)] }), 'load-end-to-end-vs-duckdb');
     expect(met).toMatchObject({ met: true, measured: expect.stringContaining('1/3.0') });
-    expect(target(results({ load: [load('3m', 6.5, 2)] }), 'load-end-to-end-vs-duckdb')?.met).toBe(false);
+    // 1/3.25 of DuckDB's rate where 1/3 is wanted: 3.25 / 3 off.
+    expect(target(results({ load: [load('3m', 6.5, 2)] }), 'load-end-to-end-vs-duckdb')).toMatchObject({
+      met: false,
+      missedBy: 1.08,
+    });
   });
 
   it('wants the 366-day p50 at or below DuckDB sorted in memory, at the long-range data set', () => {
-    expect(target(results(), 'long-range-vs-duckdb-sorted')).toMatchObject({ met: true });
+    expect(target(results(), 'long-range-vs-duckdb-sorted')).toMatchObject({ met: true, missedBy: null });
     const slower = results({
       latencies: [
         latency('10m', '366d', 'ours-handler', 26),
@@ -206,6 +213,7 @@ describe('renderReport', () => {
     const report = renderReport({ ...partial, targets: evaluateTargets(partial) }, 'bench/results/x.json');
 
     expect(report).toContain('Missed by 7.5×');
+    expect(report).toContain('**missed**, 7.50× off');
     expect(report).toContain('`countOffsetsInRange` 33.3%');
     expect(report).toContain('Sections: loading 60 s, hot-hours 60 s');
     expect(report).toContain('## Hot hours');
