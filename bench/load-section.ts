@@ -10,8 +10,10 @@ import { benchmarkLoaderMemory, type LoaderMemoryResult } from './loader-memory'
 export interface LoadSectionSettings {
   /** Fresh processes per throughput measurement (parse-only and DuckDB), best kept. */
   throughputRuns: number;
+  /** Fresh processes per file of the memory series: a peak is a peak, one run shows it. */
+  memoryRuns: number;
   /** Parse-only runs of the largest file: it also gives the last point of the memory series. */
-  largestParseOnlyRuns: number;
+  largeFileParseOnlyRuns: number;
   /** End-to-end CLI loads of the few-hours file, each into a fresh table. */
   fewHoursEndToEndRuns: number;
   /** End-to-end CLI loads of the small file (the absolute load-time target). */
@@ -106,15 +108,15 @@ export async function benchmarkLoading(
   const fewHours = await measureLoad(
     plan.fewHours,
     settings.fewHoursEndToEndRuns,
-    undefined,
+    settings.largeFileParseOnlyRuns,
     settings,
     context,
   );
-  const largest = await measureLoad(plan.largest, 0, settings.largestParseOnlyRuns, settings, context);
+  const largest = await measureLoad(plan.largest, 0, settings.largeFileParseOnlyRuns, settings, context);
   context.log("  the loader's peak memory against file size (parse-only, fresh processes)");
   const memory = await benchmarkLoaderMemory({
     specs: plan.memory,
-    runs: settings.throughputRuns,
+    runs: settings.memoryRuns,
     dataDir: context.dataDir,
     scratchDir: context.scratchDir,
     log: context.log,

@@ -121,8 +121,10 @@ export interface BenchResults {
     /** End-to-end CLI loads of the small and the few-hours files, each into a fresh table. */
     endToEndRuns: { small: number; fewHours: number };
     throughputRuns: number;
-    /** Parse-only runs of the largest file. */
-    largestParseOnlyRuns: number;
+    /** Parse-only runs per file of the memory series. */
+    memoryRuns: number;
+    /** Parse-only runs of the few-hours and the largest files. */
+    largeFileParseOnlyRuns: number;
     coldStartRuns: number;
     /** Partial-edge requests per hour of the hot-hour series, after `warmup` untimed pairs. */
     hotHours: { requests: number; warmup: number; meteredRequests: number; profiledRequests: number };

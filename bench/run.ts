@@ -217,7 +217,8 @@ async function main(argv: string[]): Promise<number> {
     csvScan: smoke ? { variants: 1, requests: 2, warmup: 0 } : { variants: 3, requests: 20, warmup: 1 },
     endToEndRuns: smoke ? { small: 1, fewHours: 1 } : { small: 3, fewHours: 2 },
     throughputRuns: smoke ? 1 : 2,
-    largestParseOnlyRuns: 1,
+    memoryRuns: 1,
+    largeFileParseOnlyRuns: 1,
     coldStartRuns: smoke ? 1 : 15,
     hotHours: smoke
       ? { requests: 4, warmup: 1, meteredRequests: 2, profiledRequests: 2 }
@@ -275,7 +276,8 @@ async function main(argv: string[]): Promise<number> {
         plan,
         {
           throughputRuns: settings.throughputRuns,
-          largestParseOnlyRuns: settings.largestParseOnlyRuns,
+          memoryRuns: settings.memoryRuns,
+          largeFileParseOnlyRuns: settings.largeFileParseOnlyRuns,
           fewHoursEndToEndRuns: settings.endToEndRuns.fewHours,
           smallEndToEndRuns: settings.endToEndRuns.small,
         },
