@@ -121,6 +121,8 @@ export interface BenchResults {
     /** End-to-end CLI loads of the small and the few-hours files, each into a fresh table. */
     endToEndRuns: { small: number; fewHours: number };
     throughputRuns: number;
+    /** What every load of the bench passes `loadEvents` besides store and input (the CLI's defaults). */
+    loaderOptions: { parseThreads?: number };
     /** Parse-only runs per file of the memory series. */
     memoryRuns: number;
     /** Parse-only runs of the few-hours and the largest files. */

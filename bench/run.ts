@@ -19,7 +19,7 @@ import type { LoadResult } from './load-bench';
 import { benchmarkLoading } from './load-section';
 import type { LoaderMemoryResult } from './loader-memory';
 import { type LoaderProfile, profileLoader } from './loader-profile';
-import { ROOT, stackFrames } from './processes';
+import { LOADER_OPTIONS, ROOT, stackFrames } from './processes';
 import type { CrossCheckResult, LatencyResult } from './query-bench';
 import { benchmarkQueryDataset } from './query-dataset';
 import type { QueryProfile } from './query-profile';
@@ -218,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
     endToEndRuns: smoke ? { small: 1, fewHours: 1 } : { small: 3, fewHours: 2 },
     throughputRuns: smoke ? 1 : 2,
     memoryRuns: 1,
+    loaderOptions: LOADER_OPTIONS,
     largeFileParseOnlyRuns: 1,
     coldStartRuns: smoke ? 1 : 15,
     hotHours: smoke

@@ -124,6 +124,7 @@ function results(overrides: Partial<Measured> = {}): Measured {
       endToEndRuns: { small: 3, fewHours: 2 },
       throughputRuns: 2,
       memoryRuns: 1,
+      loaderOptions: { parseThreads: 1 },
       largeFileParseOnlyRuns: 1,
       coldStartRuns: 15,
       hotHours: { requests: 100, warmup: 10, meteredRequests: 10, profiledRequests: 30 },
