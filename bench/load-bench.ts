@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadChildResult } from './load-child';
-import { childEnv, LOADER_NODE_ARGS, ROOT, runJsonTimed, TSX } from './processes';
+import { childEnv, LOADER_NODE_ARGS, ROOT, runJsonTimed } from './processes';
 import { median } from './stats';
 
 /** One run of the loader CLI into DynamoDB Local, timed from process start. */
@@ -45,10 +45,15 @@ export interface LoadResult {
   /** Both sides' per-customer hourly counts, compared by digest. */
   crossCheck: { hours: number; events: number; identical: boolean };
   /**
-   * `tsx loader/cli.ts <file> --endpoint ... --json`, the command behind `npm run load`, into fresh
-   * tables; null where not run (the larger sets are loaded once, metered: bench/write-cost.ts).
+   * The command behind `npm run load` (`command`, from package.json) with `<file> --endpoint ...
+   * --json`, into fresh tables; null where not run.
    */
-  endToEnd: { runs: LoaderCliRun[]; medianSecondsToSummary: number; peakRssMb: number } | null;
+  endToEnd: {
+    command: string;
+    runs: LoaderCliRun[];
+    medianSecondsToSummary: number;
+    peakRssMb: number;
+  } | null;
 }
 
 /**
@@ -73,7 +78,25 @@ interface SummaryJson {
   seconds: number;
 }
 
-/** Times the loader CLI from spawn to its summary; peak RSS comes from bench/rss-probe.ts. */
+/**
+ * The command behind `npm run load` (package.json `scripts.load`) as arguments, the first one Node
+ * itself: the bench times what a user runs, whether that is the TypeScript through tsx or a bundle.
+ */
+export function loadCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const words = (scripts?.load ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words.length < 2) {
+    throw new Error(`package.json scripts.load must start with node; it is ${JSON.stringify(scripts?.load)}`);
+  }
+  return words.slice(1);
+}
+
+/**
+ * Times the command of `npm run load` from spawn to its summary; its peak RSS comes from
+ * bench/rss-probe.js, which it loads first (`--require`).
+ */
 export async function runLoaderCli(
   file: string,
   endpoint: string,
@@ -83,9 +106,9 @@ export async function runLoaderCli(
   const rssFile = join(scratchDir, `rss-${tableName}.txt`);
   rmSync(rssFile, { force: true });
   const args = [
-    '--import',
-    './bench/rss-probe.ts',
-    'loader/cli.ts',
+    '--require',
+    './bench/rss-probe.js',
+    ...loadCommand(),
     file,
     '--endpoint',
     endpoint,
@@ -96,9 +119,9 @@ export async function runLoaderCli(
     '--json',
   ];
   const started = performance.now();
-  const child = spawn(TSX, args, {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: childEnv({ BENCH_RSS_FILE: rssFile, NODE_OPTIONS: LOADER_NODE_ARGS.join(' ') }),
+    env: childEnv({ BENCH_RSS_FILE: rssFile }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let summary: SummaryJson | undefined;
@@ -190,6 +213,7 @@ export async function benchmarkLoad(options: {
       runs.length === 0
         ? null
         : {
+            command: `node ${loadCommand().join(' ')}`,
             runs,
             medianSecondsToSummary: median(runs.map((run) => run.secondsToSummary)),
             peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),

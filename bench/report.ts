@@ -441,6 +441,7 @@ function loadSection(results: BenchResults): string {
     ]),
   );
   const runs = results.settings.throughputRuns;
+  const endToEndCommand = results.load.find((l) => l.endToEnd !== null)?.endToEnd?.command ?? 'npm run load';
   const versusDuckDb = results.load.flatMap((l) => {
     const ratio = endToEndVsDuckDb(l);
     if (ratio === null || l.endToEnd === null) return [];
@@ -488,11 +489,10 @@ function loadSection(results: BenchResults): string {
       ? []
       : [
           '',
-          `*End to end* is \`tsx loader/cli.ts <file> --endpoint ... --json\` with ` +
-            `\`NODE_OPTIONS=${LOADER_NODE_ARGS.join(' ')}\` (what \`npm run load\` runs) ` +
-            `into fresh tables of DynamoDB Local, from process start to its summary (${results.settings.plan.small} ` +
-            `and ${results.settings.plan.fewHours}). ` +
-            '*Startup* is everything before the load begins (Node, tsx, the AWS SDK, the table check); *load* is ' +
+          `*End to end* is \`${endToEndCommand} <file> --endpoint ... --json\`, what \`npm run load\` runs ` +
+            `(package.json), into fresh tables of DynamoDB Local, from process start to its summary ` +
+            `(${results.settings.plan.small} and ${results.settings.plan.fewHours}). ` +
+            '*Startup* is everything before the load begins (Node, module loading, the table check); *load* is ' +
             'the loader\u2019s own clock, reading and writing interleaved.',
           '',
           table(

@@ -65,6 +65,11 @@ describe('npm run bench -- --smoke', () => {
     const [small, fewHours, largest] = results.load;
     expect(small?.endToEnd?.runs).toHaveLength(1);
     expect(small?.endToEnd?.runs[0]).toMatchObject({ rows: 3000, accepted: 3000 });
+    // What `npm run load` runs, whatever package.json makes of it.
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(small?.endToEnd?.command).toBe(scripts.load);
     expect(fewHours?.endToEnd?.runs[0]).toMatchObject({ rows: 30_000, accepted: 30_000 });
     expect(fewHours?.duckdb.medianProcessSeconds).toBeGreaterThan(fewHours?.duckdb.seconds ?? 0);
     expect(largest?.endToEnd).toBeNull();

@@ -42,6 +42,7 @@ const load = (dataset: string, oursSeconds: number, duckdbProcessSeconds: number
   duckdb: throughput(duckdbProcessSeconds / 2, duckdbProcessSeconds),
   crossCheck: { hours: 72, events: 3_000_000, identical: true },
   endToEnd: {
+    command: 'node --max-old-space-size=256 --import tsx loader/cli.ts',
     runs: [],
     medianSecondsToSummary: oursSeconds,
     peakRssMb: 200,
