@@ -280,6 +280,8 @@ function hotHoursSection(results: BenchResults): string {
     '',
     `Hot over quiet p50: **${(hot.hot.p50Ms / hot.quiet.p50Ms).toFixed(2)}×**.`,
     '',
+    '![Hot hour against quiet hour: p50 and read units of a partial-edge request](benchmarks/hot-hours.svg)',
+    '',
     `What the customer\u2019s partition stores after the load, per event (${int(hot.storage.events)} events; ` +
       'bytes by DynamoDB\u2019s item size rules plus 100 bytes of overhead an item):',
     '',

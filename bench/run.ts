@@ -8,7 +8,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { EXIT_FAILURE, EXIT_USAGE, printCliError } from '../core/cli-options';
 import { createDynamoDbClient } from '../core/config';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
-import { renderLatencyChart } from './chart';
+import { renderHotHoursChart, renderLatencyChart } from './chart';
 import type { ColdStartResult } from './cold-start';
 import type { CostResult } from './cost-bench';
 import { FULL_PLAN, prepareDataset, SMOKE_PLAN } from './datasets';
@@ -158,6 +158,9 @@ function writeReport(results: BenchResults, resultsFile: string, docsFile: strin
   const chartFile = join(dirname(docsFile), 'benchmarks', 'query-latency.svg');
   mkdirSync(dirname(chartFile), { recursive: true });
   writeFileSync(chartFile, renderLatencyChart(results));
+  if (results.hotHours !== null) {
+    writeFileSync(join(dirname(chartFile), 'hot-hours.svg'), renderHotHoursChart(results.hotHours));
+  }
   writeFileSync(docsFile, renderReport(results, relative(ROOT, resultsFile)));
   console.log(
     `\nResults: ${relative(process.cwd(), resultsFile)}\nReport:  ${relative(process.cwd(), docsFile)}\n`,

@@ -106,6 +106,9 @@ describe('npm run bench -- --smoke', () => {
     expect(results.targets.find((t) => t.id === 'hot-hour-edge')?.met).not.toBeNull();
     expect(results.targets.find((t) => t.id === 'hot-hour-storage')?.met).toBe(true);
     expect(report).toContain('## Hot hours');
+    expect(readFileSync(join(dir, 'benchmarks', 'hot-hours.svg'), 'utf8')).toMatch(
+      /^<svg[\s\S]*target: 2× quiet/,
+    );
   });
 
   it('loads only the queried customers for the long ranges, while DuckDB holds the whole file', () => {

@@ -1,3 +1,4 @@
+import { renderHotHoursChart } from '../../bench/chart';
 import type { HotHoursResult } from '../../bench/hot-hours-bench';
 import type { LoadResult } from '../../bench/load-bench';
 import type { LatencyResult } from '../../bench/query-bench';
@@ -221,5 +222,18 @@ describe('renderReport', () => {
     expect(report).toContain('Sections: loading 60 s, hot-hours 60 s');
     expect(report).toContain('## Hot hours');
     expect(report).toContain('| whole run |');
+  });
+});
+
+describe('renderHotHoursChart', () => {
+  it('draws both hours with their p50 and read units, and the limit at twice the quiet p50', () => {
+    const svg = renderHotHoursChart(hotHours(3, 2, 16));
+
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('>hot: 1M<');
+    expect(svg).toContain('>quiet: 1k<');
+    expect(svg).toContain('>3.00<');
+    // Limit 4 ms on an axis up to 4.4 ms, 300 px wide.
+    expect(svg).toContain('<line x1="272.7"');
   });
 });
