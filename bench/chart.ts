@@ -1,3 +1,4 @@
+import type { HotHoursResult } from './hot-hours-bench';
 import { ENGINE_LABELS, type EngineId } from './query-bench';
 import { QUERY_SHAPES } from './query-shapes';
 import type { BenchResults } from './results';
@@ -112,6 +113,69 @@ export function renderLatencyChart(results: Pick<BenchResults, 'latencies' | 'da
       }
       for (const p of points)
         parts.push(`<circle cx="${p.px.toFixed(1)}" cy="${p.py.toFixed(1)}" r="3" fill="${color}"/>`);
+    }
+    parts.push('</g>');
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+/**
+ * The hot-hour section as two bar panels, hot hour against quiet hour: the p50 of a partial-edge
+ * request with the target's limit (twice the quiet p50) drawn across, and the read units a request.
+ * Plain SVG, like the latency chart.
+ */
+export function renderHotHoursChart(hot: HotHoursResult): string {
+  const panel = { width: 300, height: 120, gap: 60 };
+  const margin = { left: 70, top: 56, bottom: 40, right: 20 };
+  const width = margin.left + 2 * panel.width + panel.gap + margin.right;
+  const height = margin.top + panel.height + margin.bottom;
+  const rows = [
+    { label: `hot: ${formatCount(hot.hot.events)}`, series: hot.hot, color: '#d1242f' },
+    { label: `quiet: ${formatCount(hot.quiet.events)}`, series: hot.quiet, color: '#1f6feb' },
+  ];
+  const panels = [
+    {
+      title: 'p50 of a partial-edge request (ms)',
+      value: (s: HotHoursResult['hot']) => s.p50Ms,
+      limit: 2 * hot.quiet.p50Ms,
+      format: (v: number) => v.toFixed(2),
+    },
+    {
+      title: 'read units a request',
+      value: (s: HotHoursResult['hot']) => s.readUnitsPerRequest,
+      limit: undefined,
+      format: (v: number) => String(v),
+    },
+  ];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${margin.left}" y="20" font-size="14" font-weight="bold">Hot hour against quiet hour, edge cache off</text>`,
+  ];
+  panels.forEach((p, index) => {
+    const left = margin.left + index * (panel.width + panel.gap);
+    const max = Math.max(...rows.map((r) => p.value(r.series)), p.limit ?? 0) * 1.1 || 1;
+    const x = (v: number) => (v / max) * panel.width;
+    parts.push(`<g transform="translate(${left},${margin.top})">`);
+    parts.push(`<text x="0" y="-10" font-weight="bold">${escapeXml(p.title)}</text>`);
+    parts.push(`<rect width="${panel.width}" height="${panel.height}" fill="#f6f8fa" stroke="#d0d7de"/>`);
+    rows.forEach((r, i) => {
+      const y = 18 + i * 52;
+      const v = p.value(r.series);
+      parts.push(
+        `<rect x="0" y="${y}" width="${x(v).toFixed(1)}" height="30" fill="${r.color}"/>`,
+        `<text x="${(x(v) + 4).toFixed(1)}" y="${y + 19}">${escapeXml(p.format(v))}</text>`,
+      );
+      if (index === 0)
+        parts.push(`<text x="-6" y="${y + 19}" text-anchor="end">${escapeXml(r.label)}</text>`);
+    });
+    if (p.limit !== undefined) {
+      const lx = x(p.limit).toFixed(1);
+      parts.push(
+        `<line x1="${lx}" y1="0" x2="${lx}" y2="${panel.height}" stroke="#57606a" stroke-dasharray="4 3"/>`,
+        `<text x="${lx}" y="${panel.height + 14}" text-anchor="middle" fill="#57606a">target: 2× quiet</text>`,
+      );
     }
     parts.push('</g>');
   });

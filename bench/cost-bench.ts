@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCounterStore } from '../core/counter-store';
 import type { ConsumedReadCapacity } from '../core/store-requests';
-import { handlerEngine, planAllShapes } from './query-bench';
+import { HANDLER_OPTIONS, handlerEngine, planAllShapes } from './query-bench';
 import type { DatasetSpan, QueryRequest, ShapeId } from './query-shapes';
 
 const HOUR = 3_600_000;
@@ -29,8 +29,9 @@ function isPartialHour(hour: number, request: QueryRequest): boolean {
 }
 
 /**
- * Runs every distinct request of every shape once through the handler over a store that asks
- * DynamoDB for the capacity each Query consumed, and sorts the index reads into edge and whole hours.
+ * Runs every distinct request of every shape once through the handler (edge cache off: what a
+ * request reads when its edge hours are not cached) over a store that asks DynamoDB for the
+ * capacity each Query consumed, and sorts the index reads into edge and whole hours.
  */
 export async function benchmarkCost(options: {
   dataset: string;
@@ -46,7 +47,7 @@ export async function benchmarkCost(options: {
     tableName: options.tableName,
     onConsumedCapacity: (consumed) => reads.push(consumed),
   });
-  const engine = handlerEngine(store);
+  const engine = handlerEngine(store, HANDLER_OPTIONS.edgeCacheOff);
   const results: CostResult[] = [];
   for (const { shape, requests } of planAllShapes(options.span, options.variants, options.seed)) {
     const totals = { calls: 0, counterItems: 0, indexItems: 0, units: 0, edge: 0, whole: 0 };

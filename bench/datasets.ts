@@ -26,38 +26,66 @@ function generatedSpec(id: string, label: string, rows: number): DatasetSpec {
   return { id, label, source: { kind: 'generated', options: { rows, customers: 50, days: 90, seed: 1 } } };
 }
 
-/**
- * The sizes `--sizes` picks from. The generated sets (one heavy customer with 60% of the rows, 49
- * lighter ones) span 90 days, so at 10M the heavy customer's hours hold more events than the
- * busiest customer's hours in events.csv: the time indexes a partial edge reads grow with the data.
- */
-export const SIZES: Record<string, DatasetSpec> = {
-  '147k': { id: '147k', label: 'data/events.csv', source: { kind: 'file', path: 'data/events.csv' } },
-  '1m': generatedSpec('1m', '1M generated rows', 1_000_000),
-  '10m': generatedSpec('10m', '10M generated rows', 10_000_000),
+/** The bundled data set: 147,370 rows, 7 customers, 72 hours. */
+export const EVENTS_CSV: DatasetSpec = {
+  id: '147k',
+  label: 'data/events.csv',
+  source: { kind: 'file', path: 'data/events.csv' },
 };
 
+/** The data sets of each section of a run. */
+export interface BenchPlan {
+  /** Files of one shape, ten times the rows each step: does the loader's peak memory follow the file? */
+  memory: DatasetSpec[];
+  /** The file whose parse-only run adds the last point of the memory series (10M rows). */
+  largest: DatasetSpec;
+  /** Loaded end to end by the CLI against DuckDB: many rows in few customer-hours. */
+  fewHours: DatasetSpec;
+  /** Loaded end to end too, for the absolute load-time target. */
+  small: DatasetSpec;
+  /** Long ranges: DuckDB holds it all, DynamoDB Local the queried customers' rows. */
+  longRanges: DatasetSpec;
+}
+
 /**
- * The files the loader's peak memory is measured on: one shape, ten times the rows each step, so
- * the ratio of their peaks shows whether memory follows the file. 10m joins them when `--sizes`
- * selects it (it is the same file).
+ * A full run. The generated sets of 50 customers over 90 days (one heavy customer with 60% of the
+ * rows, 49 lighter ones) give the heavy customer 2,778 events an hour at 10M, more than any hour of
+ * events.csv; the 3-customer, 1-day set puts 3M rows in 72 customer-hours, where the loader's
+ * per-row work, not its per-hour writes, sets the pace.
  */
-export const MEMORY_SIZES: DatasetSpec[] = [
-  generatedSpec('200k', '200k generated rows', 200_000),
-  generatedSpec('2m', '2M generated rows', 2_000_000),
-];
+export const FULL_PLAN: BenchPlan = {
+  memory: [
+    generatedSpec('200k', '200k generated rows', 200_000),
+    generatedSpec('2m', '2M generated rows', 2_000_000),
+  ],
+  largest: generatedSpec('10m', '10M generated rows', 10_000_000),
+  fewHours: {
+    id: '3m',
+    label: '3M generated rows, 3 customers, 1 day',
+    source: { kind: 'generated', options: { rows: 3_000_000, customers: 3, days: 1, seed: 1 } },
+  },
+  small: EVENTS_CSV,
+  longRanges: generatedSpec('10m', '10M generated rows', 10_000_000),
+};
 
-/** The memory series of `--smoke`: tiny files, so the section runs in seconds. */
-export const SMOKE_MEMORY_SIZES: DatasetSpec[] = [
-  generatedSpec('smoke-2k', '2k generated rows', 2_000),
-  generatedSpec('smoke-20k', '20k generated rows', 20_000),
-];
-
-/** The tiny data set of `--smoke`: the first rows of the bundled file. */
-export const SMOKE_DATASET: DatasetSpec = {
-  id: 'smoke',
-  label: 'first 3,000 rows of data/events.csv',
-  source: { kind: 'file', path: 'data/events.csv', headRows: 3000 },
+/** A smoke run: every section on files of a few thousand rows, so it finishes in about a minute. */
+export const SMOKE_PLAN: BenchPlan = {
+  memory: [
+    generatedSpec('smoke-2k', '2k generated rows', 2_000),
+    generatedSpec('smoke-20k', '20k generated rows', 20_000),
+  ],
+  largest: generatedSpec('smoke-40k', '40k generated rows', 40_000),
+  fewHours: {
+    id: 'smoke-few-hours',
+    label: '30k generated rows, 3 customers, 1 day',
+    source: { kind: 'generated', options: { rows: 30_000, customers: 3, days: 1, seed: 1 } },
+  },
+  small: {
+    id: 'smoke',
+    label: 'first 3,000 rows of data/events.csv',
+    source: { kind: 'file', path: 'data/events.csv', headRows: 3000 },
+  },
+  longRanges: generatedSpec('smoke-long', '20k generated rows', 20_000),
 };
 
 async function copyHead(from: string, to: string, rows: number): Promise<void> {

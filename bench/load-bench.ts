@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadChildResult } from './load-child';
-import { childEnv, LOADER_NODE_ARGS, ROOT, runJson, TSX } from './processes';
+import { childEnv, LOADER_NODE_ARGS, ROOT, runJsonTimed } from './processes';
 import { median } from './stats';
 
 /** One run of the loader CLI into DynamoDB Local, timed from process start. */
@@ -28,6 +28,8 @@ export interface ThroughputResult {
   seconds: number;
   rowsPerSecond: number;
   peakRssMb: number;
+  /** Median wall time of the runs' processes, spawn to exit: Node, tsx and module loading included. */
+  medianProcessSeconds: number;
 }
 
 /** The load section for one data set. */
@@ -43,10 +45,28 @@ export interface LoadResult {
   /** Both sides' per-customer hourly counts, compared by digest. */
   crossCheck: { hours: number; events: number; identical: boolean };
   /**
-   * `tsx loader/cli.ts <file> --endpoint ... --json`, the command behind `npm run load`, into fresh
-   * tables; null where not run (the larger sets are loaded once, metered: bench/write-cost.ts).
+   * The command behind `npm run load` (`command`, from package.json) with `<file> --endpoint ...
+   * --json`, into fresh tables; null where not run.
    */
-  endToEnd: { runs: LoaderCliRun[]; medianSecondsToSummary: number; peakRssMb: number } | null;
+  endToEnd: {
+    command: string;
+    runs: LoaderCliRun[];
+    medianSecondsToSummary: number;
+    peakRssMb: number;
+  } | null;
+}
+
+/**
+ * Ours end to end against DuckDB as a process: rows over the CLI's median seconds from process start
+ * to summary, against rows over the median seconds of a fresh Node process that opens DuckDB,
+ * computes the per-customer hourly counts and prints them (bench/load-child.ts `duckdb-aggregate`).
+ * Both are processes started by the bench and timed by its clock; null without end-to-end runs.
+ */
+export function endToEndVsDuckDb(load: LoadResult) {
+  if (load.endToEnd === null) return null;
+  const ours = load.rows / load.endToEnd.medianSecondsToSummary;
+  const duckdb = load.rows / load.duckdb.medianProcessSeconds;
+  return { oursRowsPerSecond: ours, duckdbRowsPerSecond: duckdb, ratio: ours / duckdb };
 }
 
 interface SummaryJson {
@@ -58,7 +78,25 @@ interface SummaryJson {
   seconds: number;
 }
 
-/** Times the loader CLI from spawn to its summary; peak RSS comes from bench/rss-probe.ts. */
+/**
+ * The command behind `npm run load` (package.json `scripts.load`) as arguments, the first one Node
+ * itself: the bench times what a user runs, whether that is the TypeScript through tsx or a bundle.
+ */
+export function loadCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const words = (scripts?.load ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words.length < 2) {
+    throw new Error(`package.json scripts.load must start with node; it is ${JSON.stringify(scripts?.load)}`);
+  }
+  return words.slice(1);
+}
+
+/**
+ * Times the command of `npm run load` from spawn to its summary; its peak RSS comes from
+ * bench/rss-probe.js, which it loads first (`--require`).
+ */
 export async function runLoaderCli(
   file: string,
   endpoint: string,
@@ -68,9 +106,9 @@ export async function runLoaderCli(
   const rssFile = join(scratchDir, `rss-${tableName}.txt`);
   rmSync(rssFile, { force: true });
   const args = [
-    '--import',
-    './bench/rss-probe.ts',
-    'loader/cli.ts',
+    '--require',
+    './bench/rss-probe.js',
+    ...loadCommand(),
     file,
     '--endpoint',
     endpoint,
@@ -81,9 +119,9 @@ export async function runLoaderCli(
     '--json',
   ];
   const started = performance.now();
-  const child = spawn(TSX, args, {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: childEnv({ BENCH_RSS_FILE: rssFile, NODE_OPTIONS: LOADER_NODE_ARGS.join(' ') }),
+    env: childEnv({ BENCH_RSS_FILE: rssFile }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let summary: SummaryJson | undefined;
@@ -118,14 +156,19 @@ export async function runLoaderCli(
 /** Runs one load-child measurement `runs` times, each in a fresh process; keeps the fastest. */
 async function bestOf(runs: number, rows: number, args: string[]) {
   const results: LoadChildResult[] = [];
-  for (let i = 0; i < runs; i++)
-    results.push(await runJson<LoadChildResult>('bench/load-child.ts', args, LOADER_NODE_ARGS));
+  const processSeconds: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await runJsonTimed<LoadChildResult>('bench/load-child.ts', args, LOADER_NODE_ARGS);
+    results.push(run.result);
+    processSeconds.push(run.processSeconds);
+  }
   const best = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const throughput: ThroughputResult = {
     runs,
     seconds: best.seconds,
     rowsPerSecond: rows / best.seconds,
     peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
+    medianProcessSeconds: median(processSeconds),
   };
   return { best, throughput };
 }
@@ -141,13 +184,15 @@ export async function benchmarkLoad(options: {
   rows: number;
   dedupe: boolean;
   throughputRuns: number;
+  /** Parse-only runs when fewer than `throughputRuns` (a 10M-row run takes half a minute). */
+  parseOnlyRuns?: number;
   endpoint: string;
   /** Tables for end-to-end CLI loads, one run each; none skips them. */
   cliTableNames: string[];
   scratchDir: string;
 }): Promise<LoadResult> {
   const { dataset, file, rows, dedupe, throughputRuns, endpoint, cliTableNames, scratchDir } = options;
-  const ours = await bestOf(throughputRuns, rows, ['parse-only', file]);
+  const ours = await bestOf(options.parseOnlyRuns ?? throughputRuns, rows, ['parse-only', file]);
   const duckdb = await bestOf(throughputRuns, rows, ['duckdb-aggregate', file, String(dedupe)]);
   const runs: LoaderCliRun[] = [];
   for (const tableName of cliTableNames) runs.push(await runLoaderCli(file, endpoint, tableName, scratchDir));
@@ -168,6 +213,7 @@ export async function benchmarkLoad(options: {
       runs.length === 0
         ? null
         : {
+            command: `node ${loadCommand().join(' ')}`,
             runs,
             medianSecondsToSummary: median(runs.map((run) => run.secondsToSummary)),
             peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../core/errors';
-import { stackFrames } from './processes';
+import { LOADER_OPTIONS, stackFrames } from './processes';
 
 /*
  * One load measurement in a process of its own, so the peak RSS it reports is that of the work
@@ -86,7 +86,7 @@ async function parseOnly(file: string, profilePath: string | undefined) {
     },
   };
   const started = performance.now();
-  const work = () => loadEvents({ store, input: createReadStream(file), source: file });
+  const work = () => loadEvents({ ...LOADER_OPTIONS, store, input: createReadStream(file), source: file });
   const summary = await (profilePath === undefined ? work() : profiled(profilePath, work));
   const seconds = (performance.now() - started) / 1000;
   const peak = peakRssMb();

@@ -10,7 +10,8 @@ export interface LoaderProfile {
   hotSpots: { function: string; location: string; selfMs: number; share: number }[];
 }
 
-interface CpuProfile {
+/** The parts of a V8 CPU profile (`Profiler.stop`) the summaries read. */
+export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
   samples: number[];
   timeDeltas: number[];
@@ -25,8 +26,10 @@ function shortLocation(url: string): string {
   return path === '' ? '(native)' : path;
 }
 
-/** Self time per function of one profile, busiest first; idle time left out. */
-function selfTimes(profile: CpuProfile): Map<string, { function: string; location: string; selfMs: number }> {
+/** Self time per function of one profile; idle time left out. */
+export function selfTimes(
+  profile: CpuProfile,
+): Map<string, { function: string; location: string; selfMs: number }> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const times = new Map<string, { function: string; location: string; selfMs: number }>();
   profile.samples.forEach((id, i) => {

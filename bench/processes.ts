@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -63,11 +64,33 @@ export async function run(
  */
 export const LOADER_NODE_ARGS = ['--max-old-space-size=256'];
 
+/**
+ * Runs a TypeScript child that prints one JSON line last, and returns that line parsed with the
+ * child's wall time from spawn to exit (Node, tsx and module loading included).
+ */
+export async function runJsonTimed<T>(
+  script: string,
+  args: readonly string[],
+  nodeArgs: readonly string[] = [],
+): Promise<{ result: T; processSeconds: number }> {
+  const { stdout, seconds } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  return { result: JSON.parse(last) as T, processSeconds: seconds };
+}
+
+/**
+ * What `npm run load` passes `loadEvents` besides its store and input, so that the bench's own
+ * loads (parse-only, metered) run the loader as the CLI does: `parseThreads` worker threads that
+ * read rows, one less than the cores and at least one (loader/cli.ts's default). A loader without
+ * parsing threads ignores it.
+ */
+export const LOADER_OPTIONS: { parseThreads?: number } = {
+  parseThreads: Math.max(1, availableParallelism() - 1),
+};
+
 /** Runs a TypeScript child that prints one JSON line last, and returns that line parsed. */
 export async function runJson<T>(script: string, args: readonly string[], nodeArgs: readonly string[] = []) {
-  const { stdout } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args]);
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as T;
+  return (await runJsonTimed<T>(script, args, nodeArgs)).result;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Agent, get } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CounterStore } from '../core/counter-store';
-import { createRouter } from '../lambda/routes';
+import { createHandler, type HandlerOptions } from '../lambda/create-handler';
+import type { ApiReader } from '../lambda/routes';
+import { localLambdaContext } from '../local/lambda-context';
 import {
   type Answer,
   type DatasetSpan,
@@ -86,15 +87,35 @@ export function apiGatewayEvent(request: QueryRequest, requestId: string): APIGa
   };
 }
 
-/** The Lambda's router over a store, called in-process like the Lambda runtime would. */
-export function handlerEngine(store: CounterStore): Engine {
-  const router = createRouter(store);
+/**
+ * What the bench sets of `createHandler` besides the store. `edgeCacheBytes` is the size of the
+ * edge-hour cache the Lambda container keeps (0 turns it off); a handler without that cache
+ * ignores it and reads every edge hour's index, which is what 0 asks for.
+ */
+export type BenchHandlerOptions = Omit<HandlerOptions, 'store' | 'logger'> & { edgeCacheBytes?: number };
+
+/**
+ * The handlers of the bench, in one place. The hot-hour series and the read units per query
+ * measure what one request reads, so the edge cache is off there; the latency series run the
+ * handler as deployed.
+ */
+export const HANDLER_OPTIONS = {
+  edgeCacheOff: { edgeCacheBytes: 0 },
+  asDeployed: {},
+} as const satisfies Record<string, BenchHandlerOptions>;
+
+/** The Lambda's handler over a store, called in-process like the Lambda runtime would, without its log lines. */
+export function handlerEngine(
+  store: ApiReader,
+  options: BenchHandlerOptions = HANDLER_OPTIONS.asDeployed,
+): Engine {
+  const handler = createHandler({ ...options, store, logger: () => {} });
   let sequence = 0;
   return {
     id: 'ours-handler',
     async answer(request) {
       const requestId = `bench-${++sequence}`;
-      const response = await router(apiGatewayEvent(request, requestId), requestId);
+      const response = await handler(apiGatewayEvent(request, requestId), localLambdaContext(requestId));
       if (response.statusCode !== 200)
         throw new Error(`handler answered ${response.statusCode}: ${response.body}`);
       return response.body ?? '';

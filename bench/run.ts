@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -7,60 +7,59 @@ import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { EXIT_FAILURE, EXIT_USAGE, printCliError } from '../core/cli-options';
 import { createDynamoDbClient } from '../core/config';
-import { createCounterStore } from '../core/counter-store';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
-import { renderLatencyChart } from './chart';
-import { benchmarkColdStart, type ColdStartResult } from './cold-start';
-import { benchmarkCost, type CostResult } from './cost-bench';
-import {
-  type DatasetSpec,
-  MEMORY_SIZES,
-  prepareDataset,
-  SIZES,
-  SMOKE_DATASET,
-  SMOKE_MEMORY_SIZES,
-} from './datasets';
-import {
-  countRows,
-  csvScanQuery,
-  describeMemoryTable,
-  loadMemoryTables,
-  memoryQuery,
-  openDuckDb,
-} from './duckdb-baseline';
-import { benchmarkLoad, type LoadResult } from './load-bench';
-import { benchmarkLoaderMemory, type LoaderMemoryResult } from './loader-memory';
+import { renderHotHoursChart, renderLatencyChart } from './chart';
+import type { ColdStartResult } from './cold-start';
+import type { CostResult } from './cost-bench';
+import { FULL_PLAN, prepareDataset, SMOKE_PLAN } from './datasets';
+import { openDuckDb } from './duckdb-baseline';
+import { HOT_HOURS, SMOKE_HOT_HOURS } from './hot-hours';
+import { benchmarkHotHours, type HotHoursResult } from './hot-hours-bench';
+import type { LoadResult } from './load-bench';
+import { benchmarkLoading } from './load-section';
+import type { LoaderMemoryResult } from './loader-memory';
 import { type LoaderProfile, profileLoader } from './loader-profile';
-import { childEnv, ROOT, stackFrames, startUntilReady, stop } from './processes';
-import {
-  apiGatewayEvent,
-  benchmarkQueries,
-  type CrossCheckResult,
-  type Engine,
-  handlerEngine,
-  httpEngine,
-  type LatencyResult,
-} from './query-bench';
-import { planRequests, QUERY_SHAPES } from './query-shapes';
+import { LOADER_OPTIONS, ROOT, stackFrames } from './processes';
+import type { CrossCheckResult, LatencyResult } from './query-bench';
+import { benchmarkQueryDataset } from './query-dataset';
+import type { QueryProfile } from './query-profile';
 import { renderReport } from './report';
-import { type BenchResults, type DatasetResult, evaluateTargets, type MachineInfo } from './results';
-import { benchmarkWriteCost, ON_DEMAND_PRICES, type WriteCostResult } from './write-cost';
+import {
+  type BenchResults,
+  type DatasetResult,
+  evaluateTargets,
+  type MachineInfo,
+  SCHEMA_VERSION,
+  SECTION_LABELS,
+  SECTIONS,
+  type SectionId,
+  type SectionTiming,
+} from './results';
+import { ON_DEMAND_PRICES, type WriteCostResult } from './write-cost';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Measures loading (the loader's parse-only rate against DuckDB's, its peak memory against file
-size, and the DynamoDB write cost per million events), query latency, growth with stored events,
-DynamoDB cost per query and the Lambda cold start, against DuckDB over the same CSV (every answer
-cross-checked first). Writes bench/results/<timestamp>.json and regenerates docs/benchmarks.md and
-its chart.
+Measures what issue 13 asks, every target as a ratio within this one run, and writes
+bench/results/<timestamp>.json and docs/benchmarks.md with its chart. Sections, in order:
+
+  loading       data/events.csv and a 3M-row, 3-customer, 1-day file loaded end to end by the CLI
+                (the latter against DuckDB computing the same hourly counts in a fresh process);
+                10M rows parse-only against DuckDB; the loader's peak memory on 200k, 2M and 10M rows
+  hot-hours     one customer with 1,000,000 events in one hour and 1,000 in another, loaded by the
+                loader: partial-edge requests on each (edge cache off), read units, bytes per event
+  long-ranges   every query shape at 10M rows, 366 days included: DuckDB holds all 10M rows, the
+                table the rows of the three customers the queries ask about
+  small-data    every query shape and engine at data/events.csv (edge cache on, as deployed), the
+                HTTP server, DuckDB scanning the CSV, the Lambda cold start
+  profile       a V8 CPU profile of the loader's parse-only path on the 3M-row file
+
+Every load into DynamoDB Local is metered: write and read units per million events, in dollars.
+Generated files are kept in --data-dir and reused. About 10 minutes on 2 cores.
 
 Options:
-  --sizes LIST        data sets, comma-separated: 147k (data/events.csv), 1m, 10m (generated into
-                      --data-dir with npm run generate, then reused); default 147k,1m,10m. The
-                      loader's peak memory is always measured on generated 200k and 2m files, and
-                      on 10m when it is selected
-  --smoke             a tiny run of every section on the first 3,000 rows of data/events.csv
-  --requests N        timed requests per query shape and engine (default 200; --smoke 3)
+  --sections LIST     run only these sections, comma-separated (default: all)
+  --smoke             every section on files of a few thousand rows (about a minute)
+  --requests N        timed requests per query shape and engine at 147k (default 200; --smoke 3)
   --warmup N          untimed requests before each timed series (default 50; --smoke 1)
   --endpoint URL      use this DynamoDB Local instead of starting one
   --dynamodb-port P   port of the DynamoDB Local it starts (default 8400)
@@ -73,14 +72,13 @@ Options:
   -h, --help          show this help
 
 Examples:
-  npm run bench                          # everything; loading 10m into DynamoDB Local takes hours
-  npm run bench -- --sizes 147k,1m       # about 20 minutes on 2 cores, 10 of them loading 1m
-  npm run bench -- --sizes 147k          # data/events.csv only, about 5 minutes
-  npm run bench -- --report bench/results/<file>.json   # re-render docs/benchmarks.md
+  npm run bench                                        # everything, about 10 minutes
+  npm run bench -- --sections hot-hours,small-data     # a part of it
+  npm run bench -- --report bench/results/<file>.json  # re-render docs/benchmarks.md
   npm run bench -- --smoke --results-dir /tmp/bench --docs /tmp/bench/benchmarks.md`;
 
 const OPTIONS = {
-  sizes: { type: 'string' },
+  sections: { type: 'string' },
   smoke: { type: 'boolean' },
   requests: { type: 'string' },
   warmup: { type: 'string' },
@@ -93,11 +91,6 @@ const OPTIONS = {
   report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** The loader is profiled on the largest set up to this size: 10M rows would take minutes and show the same. */
-const PROFILE_MAX_ROWS = 1_000_000;
-
-const SHAPE_72H = QUERY_SHAPES.find((shape) => shape.id === '72h-partial') as (typeof QUERY_SHAPES)[number];
 
 /** Thrown for bad command-line input: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -113,15 +106,16 @@ function parseCount(name: string, value: string | undefined, fallback: number, m
   return count;
 }
 
-function parseSizes(value: string | undefined): DatasetSpec[] {
-  const ids = (value ?? '147k,1m,10m').split(',').map((id) => id.trim().toLowerCase());
-  return ids.map((id) => {
-    const spec = SIZES[id];
-    if (spec === undefined) {
-      throw new UsageError(`--sizes takes ${Object.keys(SIZES).join(', ')}; received ${JSON.stringify(id)}`);
+/** The sections `--sections` names, in the order they run. */
+function parseSections(value: string | undefined): SectionId[] {
+  if (value === undefined) return [...SECTIONS];
+  const names = value.split(',').map((name) => name.trim().toLowerCase());
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new UsageError(`--sections takes ${SECTIONS.join(', ')}; received ${JSON.stringify(name)}`);
     }
-    return spec;
-  });
+  }
+  return SECTIONS.filter((section) => names.includes(section));
 }
 
 function freePort(): Promise<number> {
@@ -159,183 +153,22 @@ async function describeMachine(): Promise<MachineInfo> {
   };
 }
 
-/** The recorded settings of a run, plus what only the running harness needs. */
-interface Settings extends Omit<BenchResults['settings'], 'sizes'> {
-  smoke: boolean;
-  specs: DatasetSpec[];
-  httpPort: number;
-  dataDir: string;
-  scratchDir: string;
-}
-
-/**
- * Measures one data set: the loader without I/O against DuckDB, end-to-end CLI loads (first set
- * only), one metered load whose table the queries then read, the queries, their cost and (on the
- * first set) the cold start.
- */
-async function benchmarkDataset(
-  spec: DatasetSpec,
-  index: number,
-  settings: Settings,
-  endpoint: string,
-  runId: string,
-  log: (line: string) => void,
-) {
-  log(`[${spec.id}] ${spec.label}`);
-  const prepared = await prepareDataset(spec, settings.dataDir, settings.scratchDir, log);
-  const duckdb = await openDuckDb();
-  const client = createDynamoDbClient({ endpoint });
-  const cliRuns = index === 0 ? settings.endToEndRuns : 0;
-  const cliTableNames = Array.from({ length: cliRuns }, (_, i) => `bench-${runId}-${spec.id}-cli-${i + 1}`);
-  const tableName = `bench-${runId}-${spec.id}`;
-  const tableNames = [...cliTableNames, tableName];
-  let server: Awaited<ReturnType<typeof startUntilReady>> | undefined;
-  let http: ReturnType<typeof httpEngine> | undefined;
-  try {
-    const { rows, transactions } = await countRows(duckdb, prepared.file);
-    const dedupe = transactions < rows;
-    log(
-      `  load: ${rows.toLocaleString('en-US')} rows, parse-only, aggregating in DuckDB, ${cliRuns} end-to-end CLI load(s)`,
-    );
-    const load: LoadResult = await benchmarkLoad({
-      dataset: spec.id,
-      file: prepared.file,
-      rows,
-      dedupe,
-      throughputRuns: settings.throughputRuns,
-      endpoint,
-      cliTableNames,
-      scratchDir: settings.scratchDir,
-    });
-    if (!load.crossCheck.identical)
-      throw new Error(`${spec.id}: the loader's hourly counts differ from DuckDB's`);
-    log(
-      `  load: parse-only ${Math.round(load.parseOnly.rowsPerSecond)} rows/s, DuckDB ${Math.round(load.duckdb.rowsPerSecond)} rows/s` +
-        (load.endToEnd === null ? '' : `, end to end ${load.endToEnd.medianSecondsToSummary.toFixed(2)} s`),
-    );
-    log('  load: one metered load into DynamoDB Local (the table the queries read)');
-    const writeCost = await benchmarkWriteCost({
-      dataset: spec.id,
-      file: prepared.file,
-      endpoint,
-      tableName,
-    });
-    if (writeCost.events !== load.crossCheck.events) {
-      throw new Error(
-        `${spec.id}: the metered load counted ${writeCost.events} events, DuckDB ${load.crossCheck.events}`,
-      );
-    }
-    log(
-      `  load: ${writeCost.seconds.toFixed(1)} s, ${writeCost.perMillionEvents.writeUnits.toLocaleString('en-US')} ` +
-        `write units and ${writeCost.perMillionEvents.readUnits.toLocaleString('en-US')} read units per million events`,
-    );
-
-    const memory = await loadMemoryTables(duckdb, prepared.file, dedupe);
-    const span = await describeMemoryTable(duckdb);
-    const storedEvents = span.customers.reduce((sum, c) => sum + c.events, 0);
-    if (storedEvents !== load.crossCheck.events) {
-      throw new Error(
-        `${spec.id}: DuckDB holds ${storedEvents} events, the loader counted ${load.crossCheck.events}`,
-      );
-    }
-    const hours = (span.lastEventAt - span.firstEventAt) / 3_600_000;
-    const queried = span.customers.slice(0, 3);
-    const dataset: DatasetResult = {
-      id: spec.id,
-      label: spec.label,
-      file: prepared.displayPath,
-      bytes: statSync(prepared.file).size,
-      rows,
-      storedEvents,
-      customers: span.customers.length,
-      queriedCustomerEventsPerHour:
-        queried.reduce((sum, c) => sum + c.events, 0) / queried.length / Math.max(1, hours),
-      firstEventAt: new Date(span.firstEventAt).toISOString(),
-      lastEventAt: new Date(span.lastEventAt).toISOString(),
-      generatedSeconds: prepared.generatedSeconds,
-      duckdbMemoryLoadSeconds: memory.loadSeconds,
-      duckdbSortSeconds: memory.sortSeconds,
-    };
-
-    const port = settings.httpPort === 0 ? await freePort() : settings.httpPort;
-    server = await startUntilReady(
-      process.execPath,
-      ['--import', 'tsx', 'local/serve.ts'],
-      childEnv({ DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: tableName, PORT: String(port) }),
-      /serving at/,
-    );
-    http = httpEngine(port);
-    const store = createCounterStore({ client, tableName });
-    const base = index === 0;
-    const engines: Engine[] = [
-      { id: 'duckdb-memory', answer: await memoryQuery(duckdb, 'events') },
-      { id: 'duckdb-memory-sorted', answer: await memoryQuery(duckdb, 'events_sorted') },
-      handlerEngine(store),
-      http,
-      {
-        id: 'duckdb-csv',
-        answer: await csvScanQuery(duckdb, prepared.file, dedupe),
-        limits: base ? undefined : { ...settings.csvScan, shapes: ['72h-partial'] },
-      },
-    ];
-    log('  queries: cross-checking every distinct request, then timing');
-    const queries = await benchmarkQueries({
-      dataset: spec.id,
-      storedEvents,
-      span,
-      engines,
-      variants: settings.variants,
-      requests: settings.requests,
-      warmup: settings.warmup,
-      jitWarmupSeconds: index === 0 ? settings.jitWarmupSeconds.first : settings.jitWarmupSeconds.later,
-      seed: 20210301,
-      log,
-    });
-    const cost = await benchmarkCost({
-      dataset: spec.id,
-      client,
-      tableName,
-      span,
-      variants: settings.variants,
-      seed: 20210301,
-    });
-    let coldStart: ColdStartResult | undefined;
-    if (base) {
-      log(`  cold start: bundling lambda/api-handler.ts, ${settings.coldStartRuns} fresh processes`);
-      const [request] = planRequests(SHAPE_72H, span, 1, 1);
-      coldStart = await benchmarkColdStart({
-        outDir: join(settings.scratchDir, 'lambda-bundle'),
-        runs: settings.coldStartRuns,
-        endpoint,
-        tableName,
-        event: apiGatewayEvent(request as NonNullable<typeof request>, 'cold-start'),
-      });
-    }
-    return { dataset, load, writeCost, ...queries, cost, coldStart, file: prepared.file };
-  } finally {
-    http?.close();
-    if (server !== undefined) await stop(server);
-    duckdb.close();
-    // Free DynamoDB Local's memory before the next, larger set; a failed load may have left a table out.
-    for (const name of tableNames) {
-      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
-    }
-    client.destroy();
-  }
-}
-
 /** Writes the report and its chart from a run's results, and prints the targets. */
 function writeReport(results: BenchResults, resultsFile: string, docsFile: string): void {
   const chartFile = join(dirname(docsFile), 'benchmarks', 'query-latency.svg');
   mkdirSync(dirname(chartFile), { recursive: true });
   writeFileSync(chartFile, renderLatencyChart(results));
+  if (results.hotHours !== null) {
+    writeFileSync(join(dirname(chartFile), 'hot-hours.svg'), renderHotHoursChart(results.hotHours));
+  }
   writeFileSync(docsFile, renderReport(results, relative(ROOT, resultsFile)));
   console.log(
     `\nResults: ${relative(process.cwd(), resultsFile)}\nReport:  ${relative(process.cwd(), docsFile)}\n`,
   );
   for (const target of results.targets) {
     const mark = target.met === null ? 'not measured' : target.met ? 'met' : 'MISSED';
-    console.log(`${mark.padEnd(12)} ${target.target}: ${target.measured}`);
+    const off = target.missedBy === null ? '' : ` (${target.missedBy.toFixed(2)}× off)`;
+    console.log(`${mark.padEnd(12)} ${target.target}: ${target.measured}${off}`);
   }
 }
 
@@ -353,10 +186,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.report !== undefined) {
     const resultsFile = resolve(values.report);
     const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
-    if (results.schemaVersion !== 2) {
+    if (results.schemaVersion !== SCHEMA_VERSION) {
       throw new UsageError(
-        `--report reads results of schema version 2 (the streaming loader); ${values.report} has ` +
-          `version ${JSON.stringify(results.schemaVersion)}: re-run the benchmark`,
+        `--report reads results of schema version ${SCHEMA_VERSION} (sections, hot hours, long ranges); ` +
+          `${values.report} has version ${JSON.stringify(results.schemaVersion)}: re-run the benchmark`,
       );
     }
     writeReport(results, resultsFile, docsFile);
@@ -365,21 +198,44 @@ async function main(argv: string[]): Promise<number> {
   const smoke = values.smoke === true;
   // The SDK's notice about Node versions would only add noise to the progress output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const settings: Settings = {
-    smoke,
-    specs: smoke ? [SMOKE_DATASET] : parseSizes(values.sizes),
-    requests: parseCount('requests', values.requests, smoke ? 3 : 200, 1),
-    warmup: parseCount('warmup', values.warmup, smoke ? 1 : 50, 0),
+  const plan = smoke ? SMOKE_PLAN : FULL_PLAN;
+  const hotSpec = smoke ? SMOKE_HOT_HOURS : HOT_HOURS;
+  const sections = parseSections(values.sections);
+  const requests = parseCount('requests', values.requests, smoke ? 3 : 200, 1);
+  const warmup = parseCount('warmup', values.warmup, smoke ? 1 : 50, 0);
+  const settings: BenchResults['settings'] = {
+    sections,
+    plan: {
+      memory: plan.memory.map((spec) => spec.id),
+      largest: plan.largest.id,
+      fewHours: plan.fewHours.id,
+      small: plan.small.id,
+      longRanges: plan.longRanges.id,
+    },
+    requests,
+    warmup,
     variants: smoke ? 2 : 25,
-    jitWarmupSeconds: smoke ? { first: 0, later: 0 } : { first: 60, later: 20 },
+    // DynamoDB Local's JIT has run the loads and the hot-hour series by then; this settles it on queries.
+    jitWarmupSeconds: smoke ? { first: 0, later: 0 } : { first: 20, later: 10 },
     csvScan: smoke ? { variants: 1, requests: 2, warmup: 0 } : { variants: 3, requests: 20, warmup: 1 },
-    endToEndRuns: smoke ? 1 : 3,
+    endToEndRuns: smoke ? { small: 1, fewHours: 1 } : { small: 3, fewHours: 2 },
     throughputRuns: smoke ? 1 : 2,
+    memoryRuns: 1,
+    loaderOptions: LOADER_OPTIONS,
+    largeFileParseOnlyRuns: 1,
     coldStartRuns: smoke ? 1 : 15,
-    httpPort: parseCount('http-port', values['http-port'], 3400, 0),
-    dataDir: resolve(values['data-dir'] ?? join(ROOT, 'bench', 'data')),
-    scratchDir: mkdtempSync(join(tmpdir(), 'event-counts-bench-')),
+    hotHours: smoke
+      ? { requests: 4, warmup: 1, meteredRequests: 2, profiledRequests: 2 }
+      : { requests: 100, warmup: 10, meteredRequests: 10, profiledRequests: 30 },
+    longRanges: smoke
+      ? { requests: 3, warmup: 1, memoryScan: { variants: 1, requests: 2, warmup: 0 } }
+      : { requests: 100, warmup: 20, memoryScan: { variants: 5, requests: 20, warmup: 2 } },
   };
+  const httpPort = parseCount('http-port', values['http-port'], 3400, 0);
+  const dataDir = resolve(values['data-dir'] ?? join(ROOT, 'bench', 'data'));
+  // The smoke run's tiny files are not worth keeping.
+  const scratchDir = mkdtempSync(join(tmpdir(), 'event-counts-bench-'));
+  const generatedDir = smoke ? scratchDir : dataDir;
   const resultsDir = resolve(values['results-dir'] ?? join(ROOT, 'bench', 'results'));
   const started = new Date();
   const runId = started.getTime().toString(36);
@@ -387,8 +243,9 @@ async function main(argv: string[]): Promise<number> {
   const machine = await describeMachine();
 
   let dynamo: RunningDynamoDbLocal | undefined;
+  const timings: SectionTiming[] = [];
   const datasets: DatasetResult[] = [];
-  const load: LoadResult[] = [];
+  let load: LoadResult[] = [];
   const writeCost: WriteCostResult[] = [];
   const latencies: LatencyResult[] = [];
   const crossChecks: CrossCheckResult[] = [];
@@ -396,18 +253,18 @@ async function main(argv: string[]): Promise<number> {
   let coldStart: ColdStartResult | null = null;
   let loaderProfile: LoaderProfile | null = null;
   let loaderMemory: LoaderMemoryResult | null = null;
+  let hotHours: HotHoursResult | null = null;
+  const queryProfiles: QueryProfile[] = [];
+  const section = async (id: SectionId, work: () => Promise<void>) => {
+    if (!sections.includes(id)) return;
+    log(`\n== ${SECTION_LABELS[id]}`);
+    const sectionStarted = performance.now();
+    await work();
+    const seconds = Math.round((performance.now() - sectionStarted) / 100) / 10;
+    timings.push({ id, seconds });
+    log(`== ${id}: ${seconds} s`);
+  };
   try {
-    log("Measuring the loader's peak memory against file size (parse-only, fresh processes)");
-    loaderMemory = await benchmarkLoaderMemory({
-      specs: smoke
-        ? SMOKE_MEMORY_SIZES
-        : [...MEMORY_SIZES, ...settings.specs.filter((spec) => spec.id === '10m')],
-      runs: settings.throughputRuns,
-      // The smoke run's tiny files are not worth keeping.
-      dataDir: smoke ? settings.scratchDir : settings.dataDir,
-      scratchDir: settings.scratchDir,
-      log,
-    });
     let endpoint = values.endpoint;
     if (endpoint === undefined) {
       const port = parseCount('dynamodb-port', values['dynamodb-port'], 8400, 1);
@@ -415,57 +272,135 @@ async function main(argv: string[]): Promise<number> {
       dynamo = await startDynamoDbLocal({ port });
       endpoint = dynamo.endpoint;
     }
-    let profiled: { id: string; file: string } | undefined;
-    for (const [index, spec] of settings.specs.entries()) {
-      const result = await benchmarkDataset(spec, index, settings, endpoint, runId, log);
+    const dynamoEndpoint = endpoint;
+    const context = { endpoint: dynamoEndpoint, runId, dataDir: generatedDir, scratchDir, log };
+    let fewHoursFile: string | undefined;
+    await section('loading', async () => {
+      const loading = await benchmarkLoading(
+        plan,
+        {
+          throughputRuns: settings.throughputRuns,
+          memoryRuns: settings.memoryRuns,
+          largeFileParseOnlyRuns: settings.largeFileParseOnlyRuns,
+          fewHoursEndToEndRuns: settings.endToEndRuns.fewHours,
+          smallEndToEndRuns: settings.endToEndRuns.small,
+        },
+        context,
+      );
+      load = loading.load;
+      loaderMemory = loading.loaderMemory;
+      fewHoursFile = loading.fewHoursFile;
+    });
+    await section('hot-hours', async () => {
+      const client = createDynamoDbClient({ endpoint: dynamoEndpoint });
+      const tableName = `bench-${runId}-${hotSpec.id}`;
+      try {
+        const hot = await benchmarkHotHours({
+          spec: hotSpec,
+          dataDir: generatedDir,
+          endpoint: dynamoEndpoint,
+          client,
+          tableName,
+          ...settings.hotHours,
+          log,
+        });
+        hotHours = hot.result;
+        queryProfiles.push(hot.result.profile);
+        writeCost.push(hot.writeCost);
+      } finally {
+        await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+        client.destroy();
+      }
+    });
+    const queryContext = {
+      httpPort: () => (httpPort === 0 ? freePort() : Promise.resolve(httpPort)),
+      endpoint: dynamoEndpoint,
+      runId,
+      dataDir: generatedDir,
+      scratchDir,
+      log,
+    };
+    let queryDatasets = 0;
+    const measured = (result: Awaited<ReturnType<typeof benchmarkQueryDataset>>) => {
+      queryDatasets++;
       datasets.push(result.dataset);
-      load.push(result.load);
       writeCost.push(result.writeCost);
       latencies.push(...result.latencies);
       crossChecks.push(...result.crossChecks);
       cost.push(...result.cost);
       coldStart ??= result.coldStart ?? null;
-      if (result.dataset.rows <= PROFILE_MAX_ROWS) profiled = { id: spec.id, file: result.file };
-    }
-    if (!smoke && profiled !== undefined) {
-      log(`Profiling the loader's parse-only path on ${profiled.id}`);
-      loaderProfile = await profileLoader(profiled.id, profiled.file, settings.scratchDir);
-    }
+      queryProfiles.push(result.profile);
+    };
+    const jitWarmup = () =>
+      queryDatasets === 0 ? settings.jitWarmupSeconds.first : settings.jitWarmupSeconds.later;
+    await section('long-ranges', async () => {
+      measured(
+        await benchmarkQueryDataset({
+          ...queryContext,
+          spec: plan.longRanges,
+          table: 'queried',
+          withHttp: false,
+          csvScan: 'none',
+          memoryScanLimits: settings.longRanges.memoryScan,
+          coldStartRuns: 0,
+          profile: { shape: '366d', requests: smoke ? 2 : 30 },
+          variants: settings.variants,
+          requests: settings.longRanges.requests,
+          warmup: settings.longRanges.warmup,
+          jitWarmupSeconds: jitWarmup(),
+        }),
+      );
+    });
+    await section('small-data', async () => {
+      measured(
+        await benchmarkQueryDataset({
+          ...queryContext,
+          spec: plan.small,
+          table: 'all',
+          withHttp: true,
+          csvScan: 'all',
+          coldStartRuns: settings.coldStartRuns,
+          profile: { shape: '72h-partial', requests: smoke ? 2 : 200 },
+          variants: settings.variants,
+          requests,
+          warmup,
+          jitWarmupSeconds: jitWarmup(),
+        }),
+      );
+    });
+    await section('profile', async () => {
+      const file = fewHoursFile ?? (await prepareDataset(plan.fewHours, generatedDir, scratchDir, log)).file;
+      log(`  profiling the loader's parse-only path on ${plan.fewHours.id}`);
+      loaderProfile = await profileLoader(plan.fewHours.id, file, scratchDir);
+    });
   } finally {
     await dynamo?.stop();
-    rmSync(settings.scratchDir, { recursive: true, force: true });
+    rmSync(scratchDir, { recursive: true, force: true });
   }
 
   const finished = new Date();
   machine.loadAverageEnd = loadavg()[0] ?? 0;
   const partial: Omit<BenchResults, 'targets'> = {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationSeconds: Math.round((finished.getTime() - started.getTime()) / 1000),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     smoke,
     machine,
-    settings: {
-      sizes: settings.specs.map((spec) => spec.id),
-      requests: settings.requests,
-      warmup: settings.warmup,
-      variants: settings.variants,
-      jitWarmupSeconds: settings.jitWarmupSeconds,
-      csvScan: settings.csvScan,
-      endToEndRuns: settings.endToEndRuns,
-      throughputRuns: settings.throughputRuns,
-      coldStartRuns: settings.coldStartRuns,
-    },
+    sections: timings,
+    settings,
     datasets,
     load,
     loaderMemory,
+    hotHours,
     writeCost: { prices: ON_DEMAND_PRICES, datasets: writeCost },
     latencies,
     crossChecks,
     cost,
     coldStart,
     loaderProfile,
+    queryProfiles,
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   mkdirSync(resultsDir, { recursive: true });

@@ -4,7 +4,7 @@ import { createCounterStore } from '../core/counter-store';
 import { errorMessage } from '../core/errors';
 import { loadEvents } from '../loader/load-events';
 import { type CapacityTotals, meterCapacity } from './capacity-meter';
-import { stackFrames } from './processes';
+import { LOADER_OPTIONS, stackFrames } from './processes';
 
 /*
  * One metered load into DynamoDB, in a process of its own so that its peak RSS is the load's:
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   });
   await store.ensureTable();
   await store.checkFormat();
-  const summary = await loadEvents({ store, input: createReadStream(file), source: file });
+  const summary = await loadEvents({ ...LOADER_OPTIONS, store, input: createReadStream(file), source: file });
   const result: MeteredLoad = {
     rows: summary.rows,
     accepted: summary.accepted,
