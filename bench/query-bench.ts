@@ -89,10 +89,9 @@ export function apiGatewayEvent(request: QueryRequest, requestId: string): APIGa
 
 /**
  * What the bench sets of `createHandler` besides the store. `edgeCacheBytes` is the size of the
- * edge-hour cache the Lambda container keeps (0 turns it off); a handler without that cache
- * ignores it and reads every edge hour's index, which is what 0 asks for.
+ * edge-hour cache the Lambda container keeps (0 turns it off, so every request reads its edge hours).
  */
-export type BenchHandlerOptions = Omit<HandlerOptions, 'store' | 'logger'> & { edgeCacheBytes?: number };
+export type BenchHandlerOptions = Omit<HandlerOptions, 'store' | 'logger'>;
 
 /**
  * The handlers of the bench, in one place. The hot-hour series and the read units per query
