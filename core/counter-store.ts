@@ -1,22 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DigestFragment } from './digests';
-import { IncompleteReadError, TableNotFoundError } from './errors';
-import { directoryKey, FORMAT_KEY, TABLE_FORMAT } from './keys';
+import { IncompleteReadError } from './errors';
+import { decodeHourIndex, type HourIndexRead, indexMinuteQuery, indexWholeQuery } from './index-requests';
+import { directoryKey } from './keys';
 import { DEFAULT_RETRY_POLICY, isRetryableError, type RetryPolicy, withRetries } from './retry';
 import {
   cancellationCodes,
@@ -33,13 +28,9 @@ import {
   type CustomerSummary,
   counterQuery,
   DIRECTORY_SHARD_NUMBERS,
-  decodeHourIndex,
   directoryShardQuery,
-  type HourIndexRead,
   type HourState,
   hourStateQuery,
-  indexMinuteQuery,
-  indexWholeQuery,
   isCompleteHistory,
   mergeCustomerPages,
   readHourCounts,
@@ -47,11 +38,12 @@ import {
   toCustomerSummary,
   widenSpanUpdates,
 } from './store-requests';
-import { createTableInput, formatMarkerPut, legacyDirectoryQuery, tableFormatError } from './table-format';
+import { tableAdmin } from './table-admin';
 import { countInHourIndex, minutesOfCuts } from './time-index';
 import type { PlannedTransaction } from './write-plan';
 
-export type { CustomerPage, CustomerSummary, HourIndexRead, HourState } from './store-requests';
+export type { HourIndexRead } from './index-requests';
+export type { CustomerPage, CustomerSummary, HourState } from './store-requests';
 
 export interface CounterStoreOptions {
   client: DynamoDBClient;
@@ -85,17 +77,6 @@ export function createCounterStore({
       return retried ? await withRetries(call, retryPolicy) : await call();
     } catch (error) {
       throw translateStoreError(error, tableName);
-    }
-  }
-
-  /** The table's status, or undefined when it does not exist. */
-  async function tableStatus(): Promise<string | undefined> {
-    try {
-      const { Table } = await send(() => client.send(new DescribeTableCommand({ TableName: tableName })));
-      return Table?.TableStatus ?? 'UNKNOWN';
-    } catch (error) {
-      if (error instanceof TableNotFoundError) return undefined;
-      throw error;
     }
   }
 
@@ -282,46 +263,7 @@ export function createCounterStore({
       return mergeCustomerPages(pages, limit);
     },
 
-    /**
-     * Makes sure a load may write to the table: it must be in this version's layout. A table
-     * without a format marker gets one, unless it holds the first layout's directory partition.
-     *
-     * @throws TableFormatError for a table in another layout.
-     */
-    async checkFormat(): Promise<void> {
-      const get = new GetCommand({ TableName: tableName, Key: FORMAT_KEY, ConsistentRead: true });
-      const format = (await send(() => documentClient.send(get), true)).Item?.format;
-      if (format === TABLE_FORMAT) return;
-      const legacy =
-        format === undefined &&
-        (
-          (await send(() => documentClient.send(new QueryCommand(legacyDirectoryQuery(tableName))), true))
-            .Items ?? []
-        ).length > 0;
-      if (format !== undefined || legacy) throw tableFormatError(tableName, format);
-      await send(() => documentClient.send(new PutCommand(formatMarkerPut(tableName))), true);
-    },
-
-    /** Deletes the table and everything in it (local runs replace a table of an older layout). */
-    async deleteTable(): Promise<void> {
-      await send(() => client.send(new DeleteTableCommand({ TableName: tableName })));
-      while ((await tableStatus()) !== undefined) await pause();
-    },
-
-    /** Creates the table unless it exists, and waits until it is active. */
-    async ensureTable(): Promise<'created' | 'exists'> {
-      if ((await tableStatus()) !== undefined) return 'exists';
-      try {
-        await client.send(new CreateTableCommand(createTableInput(tableName)));
-      } catch (error) {
-        // Another process created it first.
-        if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
-          throw translateStoreError(error, tableName);
-        }
-      }
-      while ((await tableStatus()) !== 'ACTIVE') await pause();
-      return 'created';
-    },
+    ...tableAdmin({ client, documentClient, tableName, send }),
   };
 }
 
