@@ -57,9 +57,10 @@ export interface CounterStoreOptions {
 }
 
 /**
- * The only module that talks to DynamoDB: it sends the requests that core/store-requests.ts and
- * core/write-plan.ts build, follows pagination, retries the loader's calls, and translates every
- * SDK error into the project's named errors (core/store-errors.ts).
+ * The module that talks to DynamoDB (core/table-admin.ts, spread in, makes the table's own calls): it
+ * sends the requests that core/store-requests.ts, core/index-requests.ts and core/write-plan.ts
+ * build, follows pagination, retries the loader's calls, and translates every SDK error into the
+ * project's named errors (core/store-errors.ts).
  */
 export function createCounterStore({
   client,
