@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -80,13 +79,11 @@ export async function runJsonTimed<T>(
 
 /**
  * What `npm run load` passes `loadEvents` besides its store and input, so that the bench's own
- * loads (parse-only, metered) run the loader as the CLI does: `parseThreads` worker threads that
- * read rows, one less than the cores and at least one (loader/cli.ts's default). A loader without
- * parsing threads ignores it.
+ * loads (parse-only, metered) run the loader as the CLI does: no parsing threads, the CLI's default
+ * (loader/cli.ts; on this 2-core machine a parsing thread measured no faster, since the main thread's
+ * buffering and planning bound the rate).
  */
-export const LOADER_OPTIONS: { parseThreads?: number } = {
-  parseThreads: Math.max(1, availableParallelism() - 1),
-};
+export const LOADER_OPTIONS: { parseThreads?: number } = { parseThreads: 0 };
 
 /** Runs a TypeScript child that prints one JSON line last, and returns that line parsed. */
 export async function runJson<T>(script: string, args: readonly string[], nodeArgs: readonly string[] = []) {
