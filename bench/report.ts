@@ -476,7 +476,7 @@ function loadSection(results: BenchResults): string {
     '## Load',
     '',
     `*Parse-only* is the loader without I/O: \`loadEvents\` with its default buffer and the CLI\u2019s parsing-thread ` +
-      `threads (\`${JSON.stringify(results.settings.loaderOptions)}\`, \`LOADER_OPTIONS\` in bench/processes.ts, as every load of the ` +
+      `setting (\`${JSON.stringify(results.settings.loaderOptions)}\`, \`LOADER_OPTIONS\` in bench/processes.ts, as every load of the ` +
       'bench passes them) over a store that answers every ' +
       'hour \u201cnever written\u201d and writes nothing (`bench/load-child.ts`), so it reads, validates, buffers, ' +
       `deduplicates and plans every transaction; best of ${runs} fresh processes (${results.settings.plan.fewHours} and ${results.settings.plan.largest}: ` +
