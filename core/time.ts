@@ -41,6 +41,30 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
 }
 
+/**
+ * Whether the fields of a timestamp name a real UTC time the service accepts (1970 onwards), for
+ * fields already read as non-negative numbers (or NaN, which fails every comparison).
+ */
+export function isValidDateTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): boolean {
+  return (
+    year >= 1970 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  );
+}
+
 const digitAt = (text: string, i: number) => text.charCodeAt(i) - 48;
 
 /** Two decimal digits at `i`, or NaN when either is not a digit. */
@@ -76,16 +100,9 @@ function parseCsvTimestamp(text: string): number | undefined {
     millis = millis * 10 + digit;
   }
   // NaN fails every comparison, so a non-digit anywhere falls through to the pattern.
-  const valid =
-    year >= 1970 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59;
-  return valid ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : undefined;
+  return isValidDateTime(year, month, day, hour, minute, second)
+    ? Date.UTC(year, month - 1, day, hour, minute, second, millis)
+    : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isCustomerId } from '../core/customer-id';
 import { digestTransactionIdBytes, eventTypeHash, fingerprintOfTypeHash } from '../core/digests';
+import { isValidDateTime } from '../core/time';
 import { ByteTable } from './byte-table';
 import { MAX_LINE_CHARS } from './csv-lines';
 import type { CustomerTable } from './customers';
@@ -18,11 +19,6 @@ function twoDigits(bytes: Uint8Array, i: number): number {
   const tens = (bytes[i] as number) - DIGIT_0;
   const ones = (bytes[i + 1] as number) - DIGIT_0;
   return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (as `Date.UTC` counts them). */
@@ -72,16 +68,7 @@ export function parseCsvTimestampBytes(bytes: Uint8Array, start: number, end: nu
     millis = millis * 10 + digit;
   }
   const year = century * 100 + yearOfCentury;
-  const valid =
-    year >= 1970 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59;
-  if (!valid) return -1;
+  if (!isValidDateTime(year, month, day, hour, minute, second)) return -1;
   return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
 }
 
