@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../core/errors';
+import { peakRssMb } from './peak-rss';
 import { LOADER_OPTIONS, stackFrames } from './processes';
 
 /*
@@ -36,8 +37,6 @@ interface HourCount {
   hour: number;
   count: number;
 }
-
-const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 function digestCounts(counts: HourCount[]): string {
   const lines = counts.map(({ customerId, hour, count }) => `${customerId},${hour},${count}`).sort();

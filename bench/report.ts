@@ -491,7 +491,7 @@ function loadSection(results: BenchResults): string {
       `${results.settings.largeFileParseOnlyRuns}), in the V8 heap \`npm run load\` ` +
       `gives the loader (\`${LOADER_NODE_ARGS.join(' ')}\`). *DuckDB* computes the same ` +
       `per-customer hourly counts from the same file, best of ${runs} fresh processes ` +
-      `(${results.machine.duckdbThreads} threads). Peak RSS is each process\u2019s own (\`process.resourceUsage().maxRSS\`).`,
+      `(${results.machine.duckdbThreads} threads). Peak RSS is each process\u2019s own (\`VmHWM\`, bench/peak-rss.ts).`,
     '',
     table(
       [

@@ -4,6 +4,7 @@ import { createCounterStore } from '../core/counter-store';
 import { errorMessage } from '../core/errors';
 import { loadEvents } from '../loader/load-events';
 import { type CapacityTotals, meterCapacity } from './capacity-meter';
+import { peakRssMb } from './peak-rss';
 import { LOADER_OPTIONS, stackFrames } from './processes';
 
 /*
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     transactions: summary.transactions,
     itemsWritten: summary.itemsWritten,
     seconds: summary.seconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssMb(),
     reportedTransactionWriteUnits,
     capacity,
   };
