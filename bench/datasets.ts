@@ -21,9 +21,14 @@ export interface DatasetSpec {
     | { kind: 'generated'; options: GeneratorOptions };
 }
 
-/** A generated set of `rows` rows in the shape of the 1m and 10m sets (same customers, days and seed). */
+/** A generated set of `rows` rows: 50 customers over 90 days, seed 1, the shape of the memory series and the 10m set. */
 function generatedSpec(id: string, label: string, rows: number): DatasetSpec {
   return { id, label, source: { kind: 'generated', options: { rows, customers: 50, days: 90, seed: 1 } } };
+}
+
+/** A generated set of `rows` rows in few customer-hours: 3 customers over 1 day, 72 hours. */
+function fewHoursSpec(id: string, label: string, rows: number): DatasetSpec {
+  return { id, label, source: { kind: 'generated', options: { rows, customers: 3, days: 1, seed: 1 } } };
 }
 
 /** The bundled data set: 147,370 rows, 7 customers, 72 hours. */
@@ -59,11 +64,7 @@ export const FULL_PLAN: BenchPlan = {
     generatedSpec('2m', '2M generated rows', 2_000_000),
   ],
   largest: generatedSpec('10m', '10M generated rows', 10_000_000),
-  fewHours: {
-    id: '3m',
-    label: '3M generated rows, 3 customers, 1 day',
-    source: { kind: 'generated', options: { rows: 3_000_000, customers: 3, days: 1, seed: 1 } },
-  },
+  fewHours: fewHoursSpec('3m', '3M generated rows, 3 customers, 1 day', 3_000_000),
   small: EVENTS_CSV,
   longRanges: generatedSpec('10m', '10M generated rows', 10_000_000),
 };
@@ -75,11 +76,7 @@ export const SMOKE_PLAN: BenchPlan = {
     generatedSpec('smoke-20k', '20k generated rows', 20_000),
   ],
   largest: generatedSpec('smoke-40k', '40k generated rows', 40_000),
-  fewHours: {
-    id: 'smoke-few-hours',
-    label: '30k generated rows, 3 customers, 1 day',
-    source: { kind: 'generated', options: { rows: 30_000, customers: 3, days: 1, seed: 1 } },
-  },
+  fewHours: fewHoursSpec('smoke-few-hours', '30k generated rows, 3 customers, 1 day', 30_000),
   small: {
     id: 'smoke',
     label: 'first 3,000 rows of data/events.csv',

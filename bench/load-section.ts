@@ -20,18 +20,21 @@ export interface LoadSectionSettings {
   smallEndToEndRuns: number;
 }
 
+/** Where the loading section's loads go and where its files are kept. */
+interface LoadContext {
+  endpoint: string;
+  runId: string;
+  dataDir: string;
+  scratchDir: string;
+  log: (line: string) => void;
+}
+
 async function measureLoad(
   spec: DatasetSpec,
   endToEndRuns: number,
   parseOnlyRuns: number | undefined,
   settings: LoadSectionSettings,
-  context: {
-    endpoint: string;
-    runId: string;
-    dataDir: string;
-    scratchDir: string;
-    log: (line: string) => void;
-  },
+  context: LoadContext,
 ): Promise<{ load: LoadResult; file: string; displayPath: string; bytes: number }> {
   const { log } = context;
   const prepared = await prepareDataset(spec, context.dataDir, context.scratchDir, log);
@@ -96,13 +99,7 @@ async function measureLoad(
 export async function benchmarkLoading(
   plan: BenchPlan,
   settings: LoadSectionSettings,
-  context: {
-    endpoint: string;
-    runId: string;
-    dataDir: string;
-    scratchDir: string;
-    log: (line: string) => void;
-  },
+  context: LoadContext,
 ): Promise<{ load: LoadResult[]; loaderMemory: LoaderMemoryResult; fewHoursFile: string }> {
   const small = await measureLoad(plan.small, settings.smallEndToEndRuns, undefined, settings, context);
   const fewHours = await measureLoad(

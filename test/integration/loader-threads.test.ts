@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,31 +53,13 @@ describe('npm run load with parsing threads', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs `npm run load`'s command: the launcher of the bundled CLI. */
-  async function runLauncher(args: string[]) {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', 'loader/launch-cli.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = await once(child, 'close');
-    return { code: code as number | null, stdout, stderr };
-  }
-
   /** Loads `file` into a new table; returns the summary (timing left out), the rejects file and the counts. */
   async function load(file: string, name: string, options: string[], bundled = false) {
     const table = await createTestTable('loader-threads');
     tables.push(table);
     const rejects = join(dir, `${name}.rejects.csv`);
     const args = ['--endpoint', table.endpoint, '--table', table.tableName, '--rejects', rejects, '--json'];
-    const run = await (bundled ? runLauncher : runLoader)([file, ...args, ...options]);
+    const run = await runLoader([file, ...args, ...options], { bundled });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const {
@@ -127,7 +107,7 @@ describe('npm run load with parsing threads', () => {
     const stamp = join(ROOT, '.cache/loader/inputs.json');
     const bundle = join(ROOT, '.cache/loader/cli.js');
     // A stamp that matches no sources: the launcher must build again.
-    await runLauncher(['--help']);
+    await runLoader(['--help'], { bundled: true });
     writeFileSync(stamp, JSON.stringify({ ...JSON.parse(readFileSync(stamp, 'utf8')), digest: 'stale' }));
     const before = statSync(bundle).mtimeMs;
 

@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 /** The repository root. */
 export const ROOT = resolve(__dirname, '../..');
 const CLI = resolve(ROOT, 'loader/cli.ts');
+/** What `npm run load` runs: the launcher of the CLI's esbuild bundle. */
+const LAUNCHER = resolve(ROOT, 'loader/launch-cli.js');
 // An absolute URL, so the loader also starts from another working directory.
 const TSX = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
 
@@ -24,17 +26,26 @@ export interface StartedLoader {
   exited: Promise<LoaderRun>;
 }
 
+/** How the loader CLI is started: with `bundled`, through `npm run load`'s launcher of its bundle. */
+export interface LoaderOptions {
+  stdin?: string | Buffer;
+  cwd?: string;
+  bundled?: boolean;
+}
+
 /**
  * Starts `npm run load -- <args>` as node itself (not npx or npm), so a signal reaches the loader
- * rather than a wrapper that would leave it running. With `stdin` the text is piped in; a loader
- * killed before reading all of it is fine.
+ * rather than a wrapper that would leave it running: the TypeScript CLI through tsx, or with
+ * `bundled` the launcher `npm run load` runs. With `stdin` the text is piped in; a loader killed
+ * before reading all of it is fine.
  */
 export function startLoader(
   args: readonly string[],
-  { stdin, cwd = ROOT }: { stdin?: string | Buffer; cwd?: string } = {},
+  { stdin, cwd = ROOT, bundled = false }: LoaderOptions = {},
 ): StartedLoader {
+  const entry = bundled ? [LAUNCHER] : ['--import', TSX, CLI];
   // The heap `npm run load` gives the loader (package.json).
-  const child = spawn(process.execPath, ['--max-old-space-size=256', '--import', TSX, CLI, ...args], {
+  const child = spawn(process.execPath, ['--max-old-space-size=256', ...entry, ...args], {
     cwd,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -62,9 +73,6 @@ export function startLoader(
 }
 
 /** Runs the loader CLI to its end. */
-export function runLoader(
-  args: readonly string[],
-  options: { stdin?: string | Buffer; cwd?: string } = {},
-): Promise<LoaderRun> {
+export function runLoader(args: readonly string[], options: LoaderOptions = {}): Promise<LoaderRun> {
   return startLoader(args, options).exited;
 }
